@@ -1,0 +1,305 @@
+// Loading and saving ONNX models losslessly. Tensors stay views into the file buffer; unknown
+// protobuf fields survive a load -> save (protobuf-es keeps them); external data is validated
+// against the model's folder and read lazily.
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import {
+  ModelProtoSchema,
+  TensorProto_DataLocation as DataLocation,
+  TensorProto_DataType as DataType,
+  StringStringEntryProtoSchema,
+  type GraphProto,
+  type ModelProto,
+  type TensorProto,
+} from 'onnx-buf';
+import { create } from '@bufbuild/protobuf';
+import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync, fstatSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { SbnnError } from '../errors';
+import { commitAll, discardAll, writeTemp, type PendingFile } from '../fsAtomic';
+import { elementSize, dataTypeName, decodeToFloat32, encodeFromFloat32 } from './dtype';
+
+export interface ExternalRef {
+  /** Path relative to the model's folder, as stored. */
+  location: string;
+  /** Resolved absolute path (symlinks resolved, checked to stay inside the model's folder). */
+  file: string;
+  offset: number;
+  length: number;
+}
+
+export interface LoadedModel {
+  path: string;
+  dir: string;
+  proto: ModelProto;
+  /** The file's bytes; tensors' raw_data are views into it. */
+  bytes: Uint8Array;
+  sizeBytes: number;
+  /** External data references by tensor, validated at load. */
+  external: Map<TensorProto, ExternalRef>;
+}
+
+/** Every tensor of a graph and its subgraphs: initializers and Constant / attribute tensors. */
+export function* graphTensors(g: GraphProto): Generator<TensorProto> {
+  yield* g.initializer;
+  for (const n of g.node) {
+    for (const a of n.attribute) {
+      if (a.t) yield a.t;
+      yield* a.tensors;
+      if (a.g) yield* graphTensors(a.g);
+      for (const sg of a.graphs) yield* graphTensors(sg);
+    }
+  }
+}
+
+export const tensorElements = (t: TensorProto): number => t.dims.reduce((a, d) => a * Number(d), 1);
+
+function parseModel(path: string, bytes: Uint8Array): ModelProto {
+  if (bytes.length === 0) throw new SbnnError(path, 'empty file, not an ONNX model');
+  // A ModelProto starts with a field tag of a known ModelProto field (ir_version=1 varint is
+  // conventional); anything else is not ONNX, whatever the protobuf parser might make of it.
+  const first = bytes[0];
+  const field = first >> 3;
+  const wire = first & 7;
+  const knownFields: Record<number, number> = { 1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 21: 2, 25: 2 };
+  if (!(field in knownFields) || knownFields[field] !== wire) {
+    throw new SbnnError(path, 'not an ONNX model (the file does not start with an ONNX ModelProto field)');
+  }
+  let proto: ModelProto;
+  try {
+    proto = fromBinary(ModelProtoSchema, bytes, { readUnknownFields: true });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    // Every ONNX writer starts with ir_version (field 1, varint): other starts mean another format.
+    if (first !== 0x08) throw new SbnnError(path, `not an ONNX model (not a ModelProto: ${msg})`);
+    if (/premature|eof|out of range|bounds/i.test(msg)) throw new SbnnError(path, `truncated or corrupt ONNX file (${msg})`);
+    throw new SbnnError(path, `corrupt ONNX protobuf (${msg})`);
+  }
+  if (!proto.graph) throw new SbnnError(path, 'not an ONNX model (no graph)');
+  if (proto.irVersion <= 0n) throw new SbnnError(path, 'not an ONNX model (missing ir_version)');
+  if (proto.graph.node.length === 0) throw new SbnnError(path, 'empty graph (no nodes)');
+  return proto;
+}
+
+function externalRef(path: string, dir: string, t: TensorProto, fileSizes: Map<string, number>): ExternalRef {
+  const kv = new Map(t.externalData.map((e) => [e.key, e.value]));
+  const location = kv.get('location');
+  if (!location) throw new SbnnError(path, `tensor "${t.name}": external data without a location`);
+  if (isAbsolute(location) || /^[a-zA-Z]:[\\/]/.test(location)) {
+    throw new SbnnError(path, `tensor "${t.name}": external data path "${location}" is absolute`);
+  }
+  if (location.split(/[\\/]/).includes('..')) {
+    throw new SbnnError(path, `tensor "${t.name}": external data path "${location}" contains ".."`);
+  }
+  let file: string;
+  let realDir: string;
+  try {
+    realDir = realpathSync(dir);
+    file = realpathSync(join(dir, location));
+  } catch {
+    throw new SbnnError(path, `tensor "${t.name}": external data file "${location}" not found`);
+  }
+  if (!file.startsWith(realDir + sep)) {
+    throw new SbnnError(path, `tensor "${t.name}": external data path "${location}" resolves outside the model's folder`);
+  }
+  const num = (key: string, dflt: number | null): number => {
+    const v = kv.get(key);
+    if (v === undefined) {
+      if (dflt === null) return -1;
+      return dflt;
+    }
+    if (!/^\d+$/.test(v)) throw new SbnnError(path, `tensor "${t.name}": external data ${key} "${v}" is not a number`);
+    return Number(v);
+  };
+  let size = fileSizes.get(file);
+  if (size === undefined) {
+    size = statSync(file).size;
+    fileSizes.set(file, size);
+  }
+  const offset = num('offset', 0);
+  const expected = tensorElements(t) * elementSize(t.dataType, path, t.name);
+  let length = num('length', null);
+  if (length < 0) length = expected;
+  if (length !== expected) {
+    throw new SbnnError(path, `tensor "${t.name}": external data length ${length} does not match its shape (${expected} bytes)`);
+  }
+  if (offset + length > size) {
+    throw new SbnnError(path, `tensor "${t.name}": external data range ${offset}+${length} is past the end of "${location}" (${size} bytes)`);
+  }
+  return { location, file, offset, length };
+}
+
+/** Checks a tensor's declared size against its stored data. */
+function checkTensorSize(path: string, t: TensorProto): void {
+  for (const d of t.dims) {
+    if (d < 0n) throw new SbnnError(path, `tensor "${t.name}": negative dimension ${d}`);
+  }
+  if (t.dataType === DataType.STRING || t.dataLocation === DataLocation.EXTERNAL) return;
+  const n = tensorElements(t);
+  const esize = elementSize(t.dataType, path, t.name);
+  const hasRaw = t.rawData.length > 0;
+  let stored: number;
+  let unit: string;
+  if (hasRaw) {
+    stored = t.rawData.length;
+    unit = 'bytes';
+    if (stored !== n * esize) {
+      throw new SbnnError(path, `tensor "${t.name}": shape [${t.dims.join(', ')}] needs ${n * esize} bytes but raw_data holds ${stored}`);
+    }
+    return;
+  }
+  stored =
+    t.floatData.length + t.int32Data.length + t.int64Data.length + t.doubleData.length + t.uint64Data.length;
+  unit = 'values';
+  // Sub-byte types pack two (or four) values per int32; only check the byte-or-wider types exactly.
+  if (esize >= 1 && Number.isInteger(esize) && stored !== n) {
+    throw new SbnnError(path, `tensor "${t.name}": shape [${t.dims.join(', ')}] needs ${n} values but the tensor holds ${stored} ${unit}`);
+  }
+}
+
+export function loadModel(path: string): LoadedModel {
+  let bytes: Uint8Array;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new SbnnError(path, 'is a folder, not an ONNX file');
+    bytes = readFileSync(path);
+  } catch (e) {
+    if (e instanceof SbnnError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SbnnError(path, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(e)})`);
+  }
+  const proto = parseModel(path, bytes);
+  const dir = dirname(resolve(path));
+  const external = new Map<TensorProto, ExternalRef>();
+  const fileSizes = new Map<string, number>();
+  for (const t of graphTensors(proto.graph!)) {
+    checkTensorSize(path, t);
+    if (t.dataLocation === DataLocation.EXTERNAL) external.set(t, externalRef(path, dir, t, fileSizes));
+  }
+  return { path, dir, proto, bytes, sizeBytes: bytes.length, external };
+}
+
+/** The tensor's stored bytes (raw_data, or its external range). Typed-field tensors return null. */
+export function tensorRawBytes(m: LoadedModel, t: TensorProto): Uint8Array | null {
+  if (t.rawData.length > 0) return t.rawData;
+  const ext = m.external.get(t);
+  if (!ext) return null;
+  const buf = Buffer.allocUnsafe(ext.length);
+  const fd = openSync(ext.file, 'r');
+  try {
+    if (fstatSync(fd).size < ext.offset + ext.length) throw new SbnnError(m.path, `external data "${ext.location}" changed on disk`);
+    let got = 0;
+    while (got < ext.length) {
+      const r = readSync(fd, buf, got, ext.length - got, ext.offset + got);
+      if (r === 0) throw new SbnnError(m.path, `external data "${ext.location}" ended early`);
+      got += r;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
+}
+
+/** A tensor's values as float32, whatever its stored type. A view (no copy) for aligned float32 raw_data. */
+export function tensorFloat32(m: LoadedModel, t: TensorProto): Float32Array {
+  const raw = tensorRawBytes(m, t);
+  return decodeToFloat32(t, raw, m.path);
+}
+
+/** Replaces a tensor's values, stored in its original dtype as raw_data (external: written out at save). */
+export function setTensorFloat32(t: TensorProto, values: Float32Array): void {
+  if (values.length !== tensorElements(t)) throw new Error(`setTensorFloat32: ${t.name} expects ${tensorElements(t)} values, got ${values.length}`);
+  t.rawData = encodeFromFloat32(t.dataType, values) as Uint8Array<ArrayBuffer>;
+  t.floatData = [];
+  t.int32Data = [];
+  t.doubleData = [];
+  t.int64Data = [];
+  t.uint64Data = [];
+}
+
+export interface SaveOptions {
+  /** Store large tensors externally: 'auto' (as the input did, or above the 2 GiB limit), 'never', 'always'. */
+  externalData?: 'auto' | 'never' | 'always';
+  /** Extra files to write atomically together with the model (all or none). */
+  extra?: { target: string; chunks: Iterable<Uint8Array> }[];
+}
+
+const PROTOBUF_LIMIT = 2 ** 31 - 1;
+const EXTERNAL_MIN_BYTES = 1024;
+const EXTERNAL_ALIGN = 4096;
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+}
+
+/** Saves atomically. Never overwrites the model's own file or its external data. */
+export function saveModel(m: LoadedModel, outPath: string, opts: SaveOptions = {}): string[] {
+  const out = resolve(outPath);
+  const inputs = [m.path, ...[...m.external.values()].map((e) => e.file)];
+  if (inputs.some((p) => resolve(p) === out || sameFile(p, out))) {
+    throw new SbnnError(outPath, 'refusing to overwrite an input of the model');
+  }
+  const mode = opts.externalData ?? 'auto';
+  const tensors = [...graphTensors(m.proto.graph!)];
+  const dataBytes = (t: TensorProto): number => (t.rawData.length > 0 ? t.rawData.length : m.external.get(t)?.length ?? 0);
+  const total = tensors.reduce((a, t) => a + dataBytes(t), 0);
+  const externalize = (t: TensorProto): boolean => {
+    if (t.dataType === DataType.STRING) return false;
+    if (mode === 'never') return false;
+    if (m.external.has(t)) return true;
+    if (mode === 'always') return dataBytes(t) >= EXTERNAL_MIN_BYTES;
+    return total > PROTOBUF_LIMIT - 64 * 1024 * 1024 && dataBytes(t) >= EXTERNAL_MIN_BYTES;
+  };
+  if (mode === 'never' && total > PROTOBUF_LIMIT) throw new SbnnError(outPath, 'model exceeds the 2 GiB protobuf limit; external data is required');
+
+  const moved = tensors.filter(externalize);
+  const dataName = `${basename(out)}.data`;
+  const dataPath = join(dirname(out), dataName);
+  if (moved.length > 0 && inputs.some((p) => sameFile(p, dataPath))) {
+    throw new SbnnError(dataPath, 'refusing to overwrite an input of the model');
+  }
+  // Swap in the external layout for serialization, then restore the in-memory model.
+  const saved = moved.map((t) => ({ t, raw: t.rawData, ext: t.externalData, loc: t.dataLocation, floats: t.floatData }));
+  const chunks: Uint8Array[] = [];
+  const pending: PendingFile[] = [];
+  try {
+    let offset = 0;
+    for (const s of saved) {
+      const bytes = tensorRawBytes(m, s.t) ?? encodeFromFloat32(s.t.dataType, decodeToFloat32(s.t, null, m.path));
+      const pad = (EXTERNAL_ALIGN - (offset % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
+      if (pad) chunks.push(new Uint8Array(pad));
+      offset += pad;
+      chunks.push(bytes);
+      s.t.externalData = [
+        create(StringStringEntryProtoSchema, { key: 'location', value: dataName }),
+        create(StringStringEntryProtoSchema, { key: 'offset', value: String(offset) }),
+        create(StringStringEntryProtoSchema, { key: 'length', value: String(bytes.length) }),
+      ];
+      s.t.dataLocation = DataLocation.EXTERNAL;
+      s.t.rawData = new Uint8Array(0);
+      s.t.floatData = [];
+      offset += bytes.length;
+    }
+    const modelBytes = toBinary(ModelProtoSchema, m.proto, { writeUnknownFields: true });
+    pending.push(writeTemp(out, [modelBytes]));
+    if (saved.length > 0) pending.push(writeTemp(dataPath, chunks));
+    for (const x of opts.extra ?? []) pending.push(writeTemp(x.target, x.chunks));
+    commitAll(pending);
+  } catch (e) {
+    discardAll(pending);
+    throw e;
+  } finally {
+    for (const s of saved) {
+      s.t.rawData = s.raw;
+      s.t.externalData = s.ext;
+      s.t.dataLocation = s.loc;
+      s.t.floatData = s.floats;
+    }
+  }
+  return pending.map((p) => p.target);
+}
+
+export { dataTypeName };

@@ -1,0 +1,139 @@
+// Layer input / output shapes from one ONNX Runtime run: the layers' tensors are exposed as extra
+// graph outputs (untyped, ORT infers them), inputs are generated from the resolved input dims.
+// Layers inside subgraphs cannot be exposed this way and keep null shapes (never a guess).
+import { create, toBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema, ValueInfoProtoSchema, TensorProto_DataType as DataType, type ValueInfoProto } from 'onnx-buf';
+import { SbnnError } from './errors';
+import type { LayerRef } from './inventory';
+import { graphTensors, tensorRawBytes, type LoadedModel } from './onnx/model';
+
+export type LayerShapes = Record<string, { inputShape: number[] | null; outputShape: number[] | null }>;
+
+export interface ResolvedInput {
+  name: string;
+  elemType: number;
+  dims: number[];
+}
+
+/** The model's real inputs (not initializers) with symbolic dims resolved: `dims` overrides, else 1. */
+export function resolveInputs(m: LoadedModel, dims: Record<string, number> = {}): ResolvedInput[] {
+  const g = m.proto.graph!;
+  const inits = new Set(g.initializer.map((t) => t.name));
+  const used = new Set<string>();
+  const out = g.input
+    .filter((v) => !inits.has(v.name))
+    .map((v: ValueInfoProto) => {
+      const tt = v.type?.value.case === 'tensorType' ? v.type.value.value : null;
+      if (!tt) throw new SbnnError(m.path, `input "${v.name}" is not a tensor; cannot generate it`);
+      const ds = (tt.shape?.dim ?? []).map((d) => {
+        if (d.value.case === 'dimValue') return Number(d.value.value);
+        if (d.value.case === 'dimParam' && d.value.value in dims) {
+          used.add(d.value.value);
+          return dims[d.value.value];
+        }
+        return 1;
+      });
+      return { name: v.name, elemType: tt.elemType, dims: ds };
+    });
+  const unknown = Object.keys(dims).filter((k) => !used.has(k));
+  if (unknown.length) throw new SbnnError(m.path, `--dim ${unknown[0]}: the model has no input dimension named "${unknown[0]}"`);
+  return out;
+}
+
+/** Deterministic input values for a shape pass or a latency run: small smooth values, zeros for ints. */
+export async function makeInputs(inputs: ResolvedInput[]): Promise<Record<string, import('onnxruntime-node').Tensor>> {
+  const ort = await import('onnxruntime-node');
+  const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
+  for (const i of inputs) {
+    const n = i.dims.reduce((a, b) => a * b, 1);
+    switch (i.elemType) {
+      case DataType.FLOAT: {
+        const v = new Float32Array(n);
+        for (let k = 0; k < n; k++) v[k] = Math.sin(k * 0.37) * 0.5;
+        feeds[i.name] = new ort.Tensor('float32', v, i.dims);
+        break;
+      }
+      case DataType.INT64:
+        feeds[i.name] = new ort.Tensor('int64', new BigInt64Array(n), i.dims);
+        break;
+      case DataType.INT32:
+        feeds[i.name] = new ort.Tensor('int32', new Int32Array(n), i.dims);
+        break;
+      case DataType.BOOL:
+        feeds[i.name] = new ort.Tensor('bool', new Uint8Array(n), i.dims);
+        break;
+      case DataType.UINT8:
+        feeds[i.name] = new ort.Tensor('uint8', new Uint8Array(n), i.dims);
+        break;
+      default:
+        throw new SbnnError(null, `input "${i.name}": cannot generate values of element type ${i.elemType}`);
+    }
+  }
+  return feeds;
+}
+
+/**
+ * Serializes the model with `extraOutputs` exposed and external data inlined (ORT cannot resolve
+ * external files from a buffer). The in-memory model is restored afterwards.
+ */
+export function encodeWithOutputs(m: LoadedModel, extraOutputs: string[]): Uint8Array {
+  const g = m.proto.graph!;
+  const n0 = g.output.length;
+  const existing = new Set(g.output.map((o) => o.name));
+  for (const name of extraOutputs) if (!existing.has(name)) g.output.push(create(ValueInfoProtoSchema, { name }));
+  const inlined = [...m.external.keys()].map((t) => ({ t, ext: t.externalData, loc: t.dataLocation }));
+  try {
+    for (const s of inlined) {
+      s.t.rawData = tensorRawBytes(m, s.t) as Uint8Array<ArrayBuffer>;
+      s.t.externalData = [];
+      s.t.dataLocation = 0;
+    }
+    return toBinary(ModelProtoSchema, m.proto);
+  } finally {
+    g.output.length = n0;
+    for (const s of inlined) {
+      s.t.rawData = new Uint8Array(0);
+      s.t.externalData = s.ext;
+      s.t.dataLocation = s.loc;
+    }
+  }
+}
+
+/** Runs the model once in ORT and reads every top-level layer's input and output shape. */
+export async function measureShapes(m: LoadedModel, layers: LayerRef[], dims: Record<string, number> = {}): Promise<LayerShapes> {
+  const ort = await import('onnxruntime-node');
+  const top = layers.filter((l) => l.info.subgraph.length === 0);
+  const names = new Set<string>();
+  for (const l of top) {
+    if (l.dataInput) names.add(l.dataInput);
+    if (l.node.output[0]) names.add(l.node.output[0]);
+  }
+  const inputs = resolveInputs(m, dims);
+  const bytes = encodeWithOutputs(m, [...names]);
+  let results: Record<string, { dims: readonly number[] }>;
+  try {
+    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
+    try {
+      results = await session.run(await makeInputs(inputs));
+    } finally {
+      await session.release();
+    }
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    const dimsText = inputs.map((i) => `${i.name}[${i.dims.join('x')}]`).join(', ');
+    throw new SbnnError(m.path, `ONNX Runtime could not run the model for shapes with inputs ${dimsText} (${msg}); set symbolic dims with --dim NAME=VALUE`);
+  }
+  const out: LayerShapes = {};
+  for (const l of layers) {
+    const get = (n: string | null | undefined): number[] | null => (n && results[n] ? [...results[n].dims] : null);
+    out[l.info.name] = l.info.subgraph.length === 0 ? { inputShape: get(l.dataInput), outputShape: get(l.node.output[0]) } : { inputShape: null, outputShape: null };
+  }
+  return out;
+}
+
+/** Sum of tensor bytes held in the model (for deciding whether an inline shape pass fits). */
+export function inlineBytes(m: LoadedModel): number {
+  let n = 0;
+  for (const t of graphTensors(m.proto.graph!)) n += t.rawData.length || (m.external.get(t)?.length ?? 0);
+  return n;
+}
