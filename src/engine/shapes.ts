@@ -5,6 +5,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, ValueInfoProtoSchema, TensorProto_DataType as DataType, type ValueInfoProto } from 'onnx-buf';
 import { SbnnError } from './errors';
 import type { LayerRef } from './inventory';
+import { floatToHalf } from './onnx/dtype';
 import { graphTensors, tensorRawBytes, type LoadedModel } from './onnx/model';
 
 export type LayerShapes = Record<string, { inputShape: number[] | null; outputShape: number[] | null }>;
@@ -53,6 +54,22 @@ export async function makeInputs(inputs: ResolvedInput[]): Promise<Record<string
         feeds[i.name] = new ort.Tensor('float32', v, i.dims);
         break;
       }
+      case DataType.FLOAT16: {
+        // Half-precision models take float16 inputs (IEEE half bits in a Uint16Array).
+        const v = new Uint16Array(n);
+        for (let k = 0; k < n; k++) v[k] = floatToHalf(Math.sin(k * 0.37) * 0.5);
+        feeds[i.name] = new ort.Tensor('float16', v, i.dims);
+        break;
+      }
+      case DataType.DOUBLE: {
+        const v = new Float64Array(n);
+        for (let k = 0; k < n; k++) v[k] = Math.sin(k * 0.37) * 0.5;
+        feeds[i.name] = new ort.Tensor('float64', v, i.dims);
+        break;
+      }
+      case DataType.INT8:
+        feeds[i.name] = new ort.Tensor('int8', new Int8Array(n), i.dims);
+        break;
       case DataType.INT64:
         feeds[i.name] = new ort.Tensor('int64', new BigInt64Array(n), i.dims);
         break;
@@ -111,10 +128,14 @@ export async function measureShapes(m: LoadedModel, layers: LayerRef[], dims: Re
   const inputs = resolveInputs(m, dims);
   const bytes = encodeWithOutputs(m, [...names]);
   let results: Record<string, { dims: readonly number[] }>;
+  // Outside the try: an input type we cannot generate is its own error, not a dims problem.
+  const feeds = await makeInputs(inputs).catch((e: unknown) => {
+    throw e instanceof SbnnError && e.file === null ? new SbnnError(m.path, e.detail) : e;
+  });
   try {
     const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
     try {
-      results = await session.run(await makeInputs(inputs));
+      results = await session.run(feeds);
     } finally {
       await session.release();
     }

@@ -111,7 +111,12 @@ export function decodeToFloat32(t: TensorProto, raw: Uint8Array | null, file: st
     switch (dt) {
       case DataType.FLOAT:
         if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, n);
-        return new Float32Array(raw.slice().buffer, 0, n);
+        {
+          // Unaligned: copy the bytes. (Not raw.slice(): on a Node Buffer that is a view, not a copy.)
+          const copy = new Uint8Array(n * 4);
+          copy.set(raw.subarray(0, n * 4));
+          return new Float32Array(copy.buffer);
+        }
       case DataType.FLOAT16: {
         const out = new Float32Array(n);
         for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
