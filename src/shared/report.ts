@@ -171,3 +171,30 @@ export interface ValidationReport {
   accuracy: number | null;
   accuracyOriginal: number | null;
 }
+
+/** A number in a device profile, with where it comes from (datasheet, published benchmark, measured here). */
+export interface SourcedNumber {
+  value: number;
+  source: string;
+}
+
+/**
+ * A device for the latency roofline (src/engine/cost/estimate.ts). Profiles are JSON data files:
+ * built-in ones in src/engine/cost/profiles/, users add their own by path.
+ */
+export interface DeviceProfile {
+  id: string;
+  label: string;
+  description: string;
+  /** Width of the packed words the binary kernels AND/XNOR + popcount. */
+  wordBits: SourcedNumber;
+  fp32MacsPerSecond: SourcedNumber;
+  int8MacsPerSecond: SourcedNumber;
+  /** One word of `wordBits` bits: AND/XNOR with the weights, popcount, accumulate. */
+  binaryWordOpsPerSecond: SourcedNumber;
+  /** One connection of a sparse layer with real activations: fetch the activation, add it. */
+  sparseAccumulatesPerSecond: SourcedNumber;
+  memoryBytesPerSecond: SourcedNumber;
+  /** Fixed cost of running one layer (dispatch, setup). */
+  layerOverheadSeconds: SourcedNumber;
+}
