@@ -1,5 +1,6 @@
 // `sbnn`: the command-line face of the engine (the extension calls the same engine).
 import { Command } from 'commander';
+import { registerCompress } from './cli/compress';
 import { registerInspect } from './cli/inspect';
 import { setVerbose } from './cli/run';
 import { TOOL_VERSION } from './engine/version';
@@ -16,5 +17,6 @@ program
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
 registerInspect(program);
+registerCompress(program);
 
 program.parseAsync(process.argv);

@@ -1,5 +1,7 @@
 // The engine's public entry points, called by the CLI, the extension's worker and the tests.
-import type { InspectReport } from '../shared/report';
+import type { CompressSettings, InspectReport, LayerCurve } from '../shared/report';
+import { buildCurves, compressLoaded, selectLayers, validateSettings, type CompressOptions, type CompressSession } from './compress';
+import { unpackToOnnx } from './export/unpack';
 import { inspectTotals, layerMacs, listLayers, modelInfo, type LayerRef } from './inventory';
 import { loadModel, type LoadedModel } from './onnx/model';
 import { measureShapes as measureShapesOrt, type LayerShapes } from './shapes';
@@ -38,4 +40,31 @@ export async function inspectModel(path: string, opts: InspectOptions = {}): Pro
 export async function measureShapes(path: string, dims?: Record<string, number>): Promise<LayerShapes> {
   const m = loadModel(path);
   return measureShapesOrt(m, listLayers(m), dims);
+}
+
+export { defaultSettings } from './compress';
+export type { CompressSession, CompressOptions, Progress } from './compress';
+
+/** Error curves for every compressible layer (what live re-planning needs), without quantizing. */
+export async function analyzeModel(
+  path: string,
+  settings: CompressSettings,
+  opts: CompressOptions = {},
+): Promise<{ inspect: InspectReport; curves: LayerCurve[] }> {
+  const m = loadModel(path);
+  validateSettings(path, settings);
+  const sel = selectLayers(m, settings, opts.overrides);
+  const curves = buildCurves(sel, settings, opts);
+  const layers = sel.refs.map((r) => r.info);
+  return { inspect: { model: modelInfo(m), layers, totals: inspectTotals(layers, sel.refs) }, curves };
+}
+
+/** Plans and quantizes every selected layer; nothing is written until `session.write`. */
+export async function compressModel(path: string, settings: CompressSettings, opts: CompressOptions = {}): Promise<CompressSession> {
+  return compressLoaded(loadModel(path), settings, opts);
+}
+
+/** Rebuilds an ONNX model from a packed .sbnn file and the original model. */
+export function unpackModel(packedPath: string, modelPath: string, outPath: string, force = false): string[] {
+  return unpackToOnnx(packedPath, modelPath, outPath, force);
 }

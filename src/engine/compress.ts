@@ -1,0 +1,474 @@
+// The compression pipeline: select layers, build error curves, plan (uniform method or a bit
+// budget), quantize (with pruning), and produce the report plus the ONNX and packed outputs.
+import type {
+  CompressLayerReport,
+  CompressReport,
+  CompressSettings,
+  InspectReport,
+  LayerCurve,
+  LayerOption,
+  LayerOverride,
+  Method,
+} from '../shared/report';
+import { allocateBudget } from './budget/allocate';
+import { layerBits } from './bits';
+import { errorCurve, layerOptions } from './curve';
+import { SbnnError } from './errors';
+import { encodeLayerRecord, encodePacked, dequantizeLayer, type MaskKind, type PackedLayer } from './export/packed';
+import { inspectTotals, listLayers, modelInfo, type LayerRef } from './inventory';
+import { saveModel, setTensorFloat32, tensorFloat32, type LoadedModel } from './onnx/model';
+import { isFloatType } from './onnx/dtype';
+import { binaryStructureStats, parsePruneSpec, pruneMask, type PruneSpec } from './prune';
+import { quantize } from './quantize';
+import { TOOL_NAME, TOOL_VERSION } from './version';
+import { create } from '@bufbuild/protobuf';
+import { StringStringEntryProtoSchema } from 'onnx-buf';
+import { existsSync } from 'node:fs';
+import { commitAll, discardAll, writeTemp, type PendingFile } from './fsAtomic';
+import { resolve } from 'node:path';
+
+export type Progress = (done: number, total: number, label: string) => void;
+
+export interface CompressOptions {
+  overrides?: Record<string, LayerOverride>;
+  onProgress?: Progress;
+  signal?: AbortSignal;
+  /** Per-layer error multipliers (from calibration); default 1. */
+  sensitivity?: Record<string, number>;
+}
+
+export function defaultSettings(): CompressSettings {
+  return { method: 'sbnn', ones: 0.1, budget: null, perChannel: false, prune: null, keepFirstLast: true, layers: null };
+}
+
+/** `*` and `?` glob over layer names (the whole name must match). */
+export function globMatcher(glob: string | null): (name: string) => boolean {
+  if (!glob) return () => true;
+  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return (name) => re.test(name);
+}
+
+const checkAbort = (signal?: AbortSignal): void => {
+  if (signal?.aborted) throw new SbnnError(null, 'cancelled');
+};
+
+/** One compressible weight (shared weights are compressed once, under their first layer). */
+interface Target {
+  ref: LayerRef;
+  weights: Float32Array;
+  mask: Uint8Array | null;
+  maskKind: MaskKind;
+  /** Mask per structure unit as stored in the packed file. */
+  unitMask: Uint8Array | null;
+}
+
+/** Layers kept out of compression (already quantized, non-float, not matched): they count at their stored bits. */
+interface Fixed {
+  ref: LayerRef;
+  bits: number;
+}
+
+export interface Selection {
+  model: LoadedModel;
+  refs: LayerRef[];
+  targets: Target[];
+  fixed: Fixed[];
+  firstLast: Set<string>;
+}
+
+function maskKindOf(spec: PruneSpec | null): MaskKind {
+  if (!spec) return 'none';
+  return spec.kind === 'channel' ? 'channel' : spec.kind === 'kernel' ? 'kernel' : 'weight';
+}
+
+/** Reduces a per-weight mask to one entry per structure unit (channel or kernel) for storage. */
+function unitMaskOf(kind: MaskKind, mask: Uint8Array | null, shape: number[], outAxis: number): Uint8Array | null {
+  if (!mask || kind === 'none') return null;
+  if (kind === 'weight') return mask;
+  if (kind === 'channel') {
+    const stride = shape.slice(outAxis + 1).reduce((a, b) => a * b, 1);
+    const dim = shape[outAxis];
+    const units = new Uint8Array(dim);
+    for (let c = 0; c < dim; c++) units[c] = mask[c * stride];
+    return units;
+  }
+  const k = shape.slice(2).reduce((a, b) => a * b, 1);
+  const units = new Uint8Array(shape[0] * shape[1]);
+  for (let u = 0; u < units.length; u++) units[u] = mask[u * k];
+  return units;
+}
+
+function pruneSpecFor(settings: CompressSettings, override?: LayerOverride): PruneSpec | null {
+  const s = override?.prune !== undefined ? override.prune : settings.prune;
+  return s ? parsePruneSpec(s) : null;
+}
+
+export function selectLayers(m: LoadedModel, settings: CompressSettings, overrides: Record<string, LayerOverride> = {}): Selection {
+  const refs = listLayers(m);
+  const match = globMatcher(settings.layers);
+  const targets: Target[] = [];
+  const fixed: Fixed[] = [];
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    const l = ref.info;
+    if (seen.has(l.weight)) continue;
+    seen.add(l.weight);
+    const compressible = !l.quantized && isFloatType(ref.tensor.dataType) && match(l.name);
+    if (!compressible) {
+      const bitsPer = l.quantized ? (l.dtype.includes('4') ? 4 : 8) : l.dtype === 'FLOAT16' || l.dtype === 'BFLOAT16' ? 16 : 32;
+      fixed.push({ ref, bits: bitsPer * l.params });
+      continue;
+    }
+    const weights = tensorFloat32(m, ref.tensor);
+    const spec = pruneSpecFor(settings, overrides[l.name]);
+    const layout = { shape: l.shape, outAxis: l.outChannelAxis, inAxis: inAxisOf(l.op, l.shape, l.outChannelAxis) };
+    let mask: Uint8Array | null = null;
+    try {
+      mask = spec ? pruneMask(weights, layout, spec) : null;
+    } catch (e) {
+      if (e instanceof SbnnError) throw new SbnnError(m.path, `layer "${l.name}": ${e.detail}`);
+      throw e;
+    }
+    const maskKind = maskKindOf(spec);
+    targets.push({ ref, weights, mask, maskKind, unitMask: unitMaskOf(maskKind, mask, l.shape, l.outChannelAxis) });
+  }
+  if (targets.length === 0) throw new SbnnError(m.path, settings.layers ? `no compressible layer matches --layers "${settings.layers}"` : 'no compressible weight layers');
+  const firstLast = new Set<string>();
+  if (settings.keepFirstLast && targets.length > 2) {
+    firstLast.add(targets[0].ref.info.name);
+    firstLast.add(targets[targets.length - 1].ref.info.name);
+  }
+  return { model: m, refs, targets, fixed, firstLast };
+}
+
+/** The input-channel axis (pruning N:M groups run along it). */
+function inAxisOf(op: string, shape: number[], outAxis: number): number {
+  if (/Conv/.test(op)) return op === 'ConvTranspose' ? 0 : 1;
+  if (shape.length === 1) return 0;
+  return outAxis === shape.length - 1 ? shape.length - 2 : shape.length - 1;
+}
+
+const channelSpec = (settings: CompressSettings, t: Target) =>
+  settings.perChannel ? { shape: t.ref.info.shape, axis: t.ref.info.outChannelAxis } : null;
+
+/** Error curves of every target (one sort per layer); the allocator and the panel use them. */
+export function buildCurves(sel: Selection, settings: CompressSettings, opts: CompressOptions = {}): LayerCurve[] {
+  const curves: LayerCurve[] = [];
+  sel.targets.forEach((t, i) => {
+    checkAbort(opts.signal);
+    opts.onProgress?.(i, sel.targets.length, `curve ${t.ref.info.name}`);
+    const perChannel = channelSpec(settings, t);
+    const curve = errorCurve(t.weights, { perChannel, mask: t.mask });
+    const options = layerOptions(curve, {
+      weights: t.weights,
+      shape: t.ref.info.shape,
+      perChannel,
+      mask: t.mask,
+      maskKind: t.maskKind,
+      unitMask: t.unitMask,
+    });
+    curves.push({
+      name: t.ref.info.name,
+      params: t.ref.info.params,
+      energy: curve.energy,
+      sensitivity: opts.sensitivity?.[t.ref.info.name] ?? 1,
+      options,
+    });
+  });
+  opts.onProgress?.(sel.targets.length, sel.targets.length, 'curves done');
+  return curves;
+}
+
+/** The option of `curve` matching a method (and share of ones when given). */
+function optionFor(curve: LayerCurve, method: Method, ones?: number | null): LayerOption {
+  const same = curve.options.filter((o) => o.method === method);
+  if (same.length === 0) return { method, ones: ones ?? null, bits: curve.params * 32, error: 0 };
+  if (ones === undefined || ones === null || same.length === 1) return same.find((o) => o.ones === null) ?? same[0];
+  return same.reduce((a, b) => (Math.abs((b.ones ?? 0) - ones) < Math.abs((a.ones ?? 0) - ones) ? b : a));
+}
+
+/** A layer's chosen method and share of ones. */
+export interface LayerPlan {
+  method: Method;
+  ones: number | null;
+  overridden: boolean;
+}
+
+/**
+ * Plans every target: overrides first, then first / last at int8 when asked, then either the
+ * uniform method or the budget allocation over the remaining layers' curves.
+ */
+export function planLayers(
+  sel: Selection,
+  settings: CompressSettings,
+  curves: LayerCurve[] | null,
+  overrides: Record<string, LayerOverride> = {},
+): Record<string, LayerPlan> {
+  const plan: Record<string, LayerPlan> = {};
+  for (const t of sel.targets) {
+    const name = t.ref.info.name;
+    const o = overrides[name];
+    if (o) plan[name] = { method: o.method, ones: o.ones ?? (o.method === 'sbnn' || o.method === 'sparse01' ? settings.ones : null), overridden: true };
+    else if (sel.firstLast.has(name)) plan[name] = { method: 'int8', ones: null, overridden: false };
+  }
+  if (settings.budget === null) {
+    for (const t of sel.targets) {
+      const name = t.ref.info.name;
+      if (!plan[name]) plan[name] = { method: settings.method, ones: settings.method === 'sbnn' || settings.method === 'sparse01' ? settings.ones : null, overridden: false };
+    }
+    return plan;
+  }
+  if (!curves) throw new Error('planLayers: a budget needs curves');
+  const fixedOptions: Record<string, LayerOption> = {};
+  const allCurves: LayerCurve[] = [...curves];
+  for (const c of curves) {
+    const p = plan[c.name];
+    if (p) fixedOptions[c.name] = optionFor(c, p.method, p.ones);
+  }
+  // Layers outside compression still count toward the average at their stored bits.
+  for (const f of sel.fixed) {
+    const opt: LayerOption = { method: 'float', ones: null, bits: f.bits, error: 0 };
+    allCurves.push({ name: `\u0000fixed:${f.ref.info.weight}`, params: f.ref.info.params, energy: 0, sensitivity: 0, options: [opt] });
+    fixedOptions[`\u0000fixed:${f.ref.info.weight}`] = opt;
+  }
+  const alloc = allocateBudget({ curves: allCurves, budgetBitsPerWeight: settings.budget, fixed: fixedOptions });
+  if (!alloc.feasible) {
+    throw new SbnnError(
+      sel.model.path,
+      `budget ${settings.budget} bits/weight is below the smallest achievable ${alloc.bitsPerWeight.toFixed(3)} with these settings (layers kept at higher precision count too)`,
+    );
+  }
+  for (const c of curves) {
+    if (plan[c.name]) continue;
+    const o = alloc.choice[c.name];
+    plan[c.name] = { method: o.method, ones: o.ones, overridden: false };
+  }
+  return plan;
+}
+
+const sqnrDb = (energy: number, error: number): number => (error > 0 ? 10 * Math.log10(energy / error) : Infinity);
+
+/** Result of quantizing one target: its packed record and report entry. */
+interface LayerOutcome {
+  target: Target;
+  record: PackedLayer;
+  recordBytes: Uint8Array;
+  q: Float32Array;
+  report: CompressLayerReport;
+}
+
+function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings): LayerOutcome {
+  const l = t.ref.info;
+  const n = t.weights.length;
+  const perChannel = plan.method === 'float' ? null : channelSpec(settings, t);
+  const r = quantize(t.weights, plan.method, { ones: plan.ones, perChannel, mask: t.mask });
+  const groups = r.groups;
+  const ppg = plan.method === 'sbnn' ? 2 : plan.method === 'float' ? 0 : 1;
+  const params = new Float32Array(groups * ppg);
+  for (let g = 0; g < groups; g++) {
+    if (plan.method === 'sbnn') {
+      params[2 * g] = r.alpha![g];
+      params[2 * g + 1] = r.beta![g];
+    } else if (plan.method === 'int8' || plan.method === 'int4' || plan.method === 'int2') params[g] = r.scale![g];
+    else if (ppg === 1) params[g] = r.alpha![g];
+  }
+  // Only kept weights carry a code.
+  let codes: Uint8Array;
+  if (plan.method === 'float') codes = new Uint8Array(0);
+  else if (!t.mask) codes = r.codes;
+  else {
+    codes = new Uint8Array(r.kept);
+    let j = 0;
+    for (let i = 0; i < n; i++) if (t.mask[i]) codes[j++] = r.codes[i];
+  }
+  const record: PackedLayer = {
+    weight: l.weight,
+    method: plan.method,
+    dtype: t.ref.tensor.dataType,
+    shape: l.shape,
+    outAxis: l.outChannelAxis,
+    groups,
+    params,
+    maskKind: plan.method === 'float' ? 'none' : t.maskKind,
+    mask: plan.method === 'float' ? null : t.unitMask,
+    codes,
+    values: plan.method === 'float' ? t.weights : undefined,
+  };
+  // The exported weights are exactly what unpack rebuilds; the report's error is measured on them.
+  const q = dequantizeLayer(record);
+  let err = 0;
+  let energy = 0;
+  for (let i = 0; i < n; i++) {
+    const d = t.weights[i] - q[i];
+    err += d * d;
+    energy += t.weights[i] * t.weights[i];
+  }
+  const recordBytes = encodeLayerRecord(record);
+  const stats = plan.method === 'sbnn' || plan.method === 'sparse01' ? binaryStructureStats(r.codes, t.mask, l.shape) : null;
+  const bits = layerBits({
+    method: plan.method,
+    n,
+    kept: plan.method === 'float' ? n : r.kept,
+    ones: r.ones,
+    groups,
+    codes: r.codes,
+    mask: t.mask,
+    maskKind: t.maskKind,
+    unitMask: t.unitMask,
+    patternEntropy: stats?.kernelPatternEntropy ?? null,
+    shape: l.shape,
+  });
+  const num = (a: Float64Array | null, neg = false): number | number[] | null => {
+    if (!a) return null;
+    const v = Array.from(a, (x) => Math.fround(neg ? -x : x));
+    return groups === 1 ? v[0] : v;
+  };
+  const alpha = plan.method === 'float' || plan.method.startsWith('int') ? null : num(r.alpha);
+  const beta = plan.method === 'sbnn' ? num(r.beta) : plan.method === 'bnn' ? num(r.alpha, true) : plan.method === 'sparse01' ? 0 : null;
+  return {
+    target: t,
+    record,
+    recordBytes,
+    q,
+    report: {
+      name: l.name,
+      weight: l.weight,
+      op: l.op,
+      method: plan.method,
+      params: n,
+      ones: r.ones,
+      alpha,
+      beta,
+      pruned: t.mask ? 1 - r.kept / n : 0,
+      mse: err / n,
+      sqnrDb: sqnrDb(energy, err),
+      bitsPerWeight: { raw: bits.raw / n, entropy: bits.entropy / n },
+      bytes: recordBytes.length,
+      zeroFilters: stats?.zeroFilters ?? null,
+      zeroKernels: stats?.zeroKernels ?? null,
+      kernelPatternEntropy: stats?.kernelPatternEntropy ?? null,
+      overridden: plan.overridden,
+    },
+  };
+}
+
+export interface CompressSession {
+  report: CompressReport;
+  curves: LayerCurve[];
+  inspect: InspectReport;
+  /** Writes the requested outputs atomically (all or none); returns the files written. */
+  write(outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): string[];
+}
+
+export function compressLoaded(
+  m: LoadedModel,
+  settings: CompressSettings,
+  opts: CompressOptions = {},
+): CompressSession {
+  validateSettings(m.path, settings);
+  const sel = selectLayers(m, settings, opts.overrides);
+  const curves = buildCurves(sel, settings, opts);
+  const plan = planLayers(sel, settings, settings.budget === null ? null : curves, opts.overrides);
+  const outcomes: LayerOutcome[] = [];
+  sel.targets.forEach((t, i) => {
+    checkAbort(opts.signal);
+    opts.onProgress?.(i, sel.targets.length, `quantize ${t.ref.info.name}`);
+    outcomes.push(compressTarget(t, plan[t.ref.info.name], settings));
+  });
+  const info = modelInfo(m);
+  const inspectLayers = sel.refs.map((r) => r.info);
+  const inspect: InspectReport = { model: info, layers: inspectLayers, totals: inspectTotals(inspectLayers, sel.refs) };
+  const header = { tool: TOOL_NAME, version: TOOL_VERSION, model: info.path.split(/[\\/]/).pop() ?? '', settings };
+  const packed = encodePacked(header, outcomes.map((o) => o.recordBytes));
+  const report = buildReport(m, settings, outcomes, sel, packed.size);
+  const write = (outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): string[] => {
+    const targets = [outputs.onnx, outputs.packed, outputs.report].filter((x): x is string => !!x);
+    const inputs = new Set([resolve(m.path), ...[...m.external.values()].map((e) => resolve(e.file))]);
+    for (const t of targets) {
+      if (inputs.has(resolve(t))) throw new SbnnError(t, 'an output may never be the input model');
+      if (!outputs.force && existsSync(t)) throw new SbnnError(t, 'already exists (use --force to overwrite)');
+    }
+    if (new Set(targets.map((t) => resolve(t))).size !== targets.length) throw new SbnnError(targets[0], 'two outputs have the same path');
+    const extra: { target: string; chunks: Iterable<Uint8Array> }[] = [];
+    if (outputs.packed) extra.push({ target: outputs.packed, chunks: packed.chunks });
+    if (outputs.report) extra.push({ target: outputs.report, chunks: [new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`)] });
+    if (!outputs.onnx) {
+      // Without an ONNX output, write the other files through the same all-or-nothing path.
+      const pending: PendingFile[] = [];
+      try {
+        for (const x of extra) pending.push(writeTemp(x.target, x.chunks));
+        commitAll(pending);
+      } catch (e) {
+        discardAll(pending);
+        throw e;
+      }
+      return pending.map((p) => p.target);
+    }
+    return withCompressedWeights(m, outcomes, report, () => saveModel(m, outputs.onnx!, { extra }));
+  };
+  return { report, curves, inspect, write };
+}
+
+/** Swaps the compressed weights and metadata into the model for one save, then restores the original. */
+function withCompressedWeights<T>(m: LoadedModel, outcomes: LayerOutcome[], report: CompressReport, fn: () => T): T {
+  const saved = outcomes.map((o) => {
+    const t = o.target.ref.tensor;
+    return { t, raw: t.rawData, floats: t.floatData, ints: t.int32Data, doubles: t.doubleData, ext: t.externalData, loc: t.dataLocation };
+  });
+  const meta = m.proto.metadataProps;
+  try {
+    for (const o of outcomes) {
+      const t = o.target.ref.tensor;
+      setTensorFloat32(t, o.q);
+    }
+    const methods = Object.fromEntries(report.layers.map((l) => [l.name, l.method]));
+    m.proto.metadataProps = [
+      ...meta.filter((p) => !p.key.startsWith('sbnn.')),
+      create(StringStringEntryProtoSchema, { key: 'sbnn.tool', value: `${TOOL_NAME} ${TOOL_VERSION}` }),
+      create(StringStringEntryProtoSchema, { key: 'sbnn.settings', value: JSON.stringify(report.settings) }),
+      create(StringStringEntryProtoSchema, { key: 'sbnn.layers', value: JSON.stringify(methods) }),
+    ];
+    return fn();
+  } finally {
+    m.proto.metadataProps = meta;
+    for (const s of saved) {
+      s.t.rawData = s.raw;
+      s.t.floatData = s.floats;
+      s.t.int32Data = s.ints;
+      s.t.doubleData = s.doubles;
+      s.t.externalData = s.ext;
+      s.t.dataLocation = s.loc;
+    }
+  }
+}
+
+function buildReport(m: LoadedModel, settings: CompressSettings, outcomes: LayerOutcome[], sel: Selection, packedSize: number): CompressReport {
+  const layers = outcomes.map((o) => o.report);
+  const params = layers.reduce((a, l) => a + l.params, 0) + sel.fixed.reduce((a, f) => a + f.ref.info.params, 0);
+  const compressedParams = layers.filter((l) => l.method !== 'float').reduce((a, l) => a + l.params, 0);
+  const bytesBefore = outcomes.reduce((a, o) => a + o.target.ref.info.params * 4, 0);
+  const bitsTotal = layers.reduce((a, l) => a + l.bitsPerWeight.entropy * l.params, 0) + sel.fixed.reduce((a, f) => a + f.bits, 0);
+  return {
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    model: modelInfo(m),
+    settings,
+    layers,
+    totals: {
+      params,
+      compressedParams,
+      bytesBefore,
+      bytesAfter: packedSize,
+      bitsPerWeight: bitsTotal / params,
+      compressionRatio: bytesBefore / packedSize,
+    },
+  };
+}
+
+export function validateSettings(file: string, s: CompressSettings): void {
+  const bad = (msg: string): never => {
+    throw new SbnnError(file, msg);
+  };
+  if (s.ones !== null && !(s.ones > 0 && s.ones < 1)) bad(`--ones must be between 0 and 1 (exclusive), got ${s.ones}`);
+  if (s.budget !== null && !(s.budget > 0 && s.budget <= 32)) bad(`--budget must be in (0, 32] bits per weight, got ${s.budget}`);
+  if (s.prune) parsePruneSpec(s.prune);
+}
