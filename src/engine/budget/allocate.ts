@@ -1,0 +1,253 @@
+// Global bit budget (method.md §5): choose one option per layer to minimize
+// sum(sensitivity * error) subject to sum(bits) <= B * sum(params). Browser-safe (the webview
+// re-plans live with it): no Node APIs, no I/O.
+//
+// 1. Per layer, the Pareto front of its options (more bits must buy less error) and the lower
+//    convex hull of that front.
+// 2. Greedy marginal gain over the hulls with a max-heap keyed by the error saved per bit of each
+//    layer's next hull step. This is the Lagrangian solution: optimal whenever the budget is used
+//    up exactly at a hull breakpoint of every layer (the convex part of the problem).
+// 3. Fill: while bits are left, move the one layer whose best affordable Pareto option saves the
+//    most error (this reaches non-hull points the greedy step cannot).
+// 4. Every uniform plan (the same method and share of ones in all free layers) that fits is also
+//    evaluated; the best plan found wins, so the result is never worse than a uniform choice.
+import type { LayerCurve, LayerOption } from '../../shared/report';
+import { SbnnError } from '../errors';
+
+export interface AllocationInput {
+  curves: LayerCurve[];
+  budgetBitsPerWeight: number;
+  /** Layers pinned to an option (overrides, first/last kept at int8): their bits count too. */
+  fixed?: Record<string, LayerOption>;
+}
+
+export interface Allocation {
+  choice: Record<string, LayerOption>;
+  totalBits: number;
+  totalParams: number;
+  bitsPerWeight: number;
+  /** sum over all layers (pinned included) of sensitivity * error. */
+  weightedError: number;
+  /** False when even the cheapest option of every layer exceeds the budget (then that is returned). */
+  feasible: boolean;
+}
+
+interface FreeLayer {
+  curve: LayerCurve;
+  sens: number;
+  /** Pareto options: bits ascending, weighted error strictly descending. */
+  front: LayerOption[];
+  bits: Float64Array;
+  err: Float64Array;
+  /** Indices into `front` of the lower convex hull, bits ascending. */
+  hull: number[];
+  /** Current position in `hull` during the greedy phase. */
+  hpos: number;
+  /** Current option index in `front`. */
+  cur: number;
+}
+
+const sensitivityOf = (c: LayerCurve) => (Number.isFinite(c.sensitivity) && c.sensitivity >= 0 ? c.sensitivity : 1);
+
+const optionKey = (o: LayerOption) => `${o.method}|${o.ones ?? 'free'}`;
+
+function buildLayer(curve: LayerCurve): FreeLayer {
+  if (curve.options.length === 0) throw new SbnnError(null, `layer "${curve.name}" has no quantization options to choose from`);
+  const sens = sensitivityOf(curve);
+  const sorted = curve.options.slice().sort((a, b) => a.bits - b.bits || a.error - b.error);
+  const front: LayerOption[] = [];
+  let last = Infinity;
+  for (const o of sorted) {
+    if (o.error * sens < last) {
+      front.push(o);
+      last = o.error * sens;
+    }
+  }
+  const bits = Float64Array.from(front, (o) => o.bits);
+  const err = Float64Array.from(front, (o) => o.error * sens);
+  const hull: number[] = [];
+  for (let i = 0; i < front.length; i++) {
+    while (hull.length >= 2) {
+      const a = hull[hull.length - 2]!;
+      const b = hull[hull.length - 1]!;
+      // Drop b unless a -> b -> i turns left (b lies strictly below the chord a -> i).
+      const cross = (bits[b]! - bits[a]!) * (err[i]! - err[a]!) - (err[b]! - err[a]!) * (bits[i]! - bits[a]!);
+      if (cross > 0) break;
+      hull.pop();
+    }
+    hull.push(i);
+  }
+  return { curve, sens, front, bits, err, hull, hpos: 0, cur: 0 };
+}
+
+/** Max-heap of layers keyed by the error saved per bit of their next hull step. */
+class GainHeap {
+  private keys: number[] = [];
+  private vals: number[] = [];
+  get size() {
+    return this.keys.length;
+  }
+  push(key: number, val: number) {
+    const k = this.keys;
+    const v = this.vals;
+    let i = k.length;
+    k.push(key);
+    v.push(val);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (k[p]! >= key) break;
+      k[i] = k[p]!;
+      v[i] = v[p]!;
+      i = p;
+    }
+    k[i] = key;
+    v[i] = val;
+  }
+  pop(): number {
+    const k = this.keys;
+    const v = this.vals;
+    const top = v[0]!;
+    const lastK = k.pop()!;
+    const lastV = v.pop()!;
+    const n = k.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && k[c + 1]! > k[c]!) c++;
+        if (k[c]! <= lastK) break;
+        k[i] = k[c]!;
+        v[i] = v[c]!;
+        i = c;
+      }
+      k[i] = lastK;
+      v[i] = lastV;
+    }
+    return top;
+  }
+}
+
+export function allocateBudget(input: AllocationInput): Allocation {
+  const B = input.budgetBitsPerWeight;
+  if (!Number.isFinite(B) || B < 0) throw new SbnnError(null, `budget must be a non-negative number of bits per weight, got ${B}`);
+  const fixed = input.fixed ?? {};
+  let totalParams = 0;
+  for (const c of input.curves) totalParams += c.params;
+  const budgetBits = B * totalParams;
+  // Relative slack absorbs the rounding of B * params (a budget given as bits/params must fit).
+  const limit = budgetBits * (1 + 1e-12);
+
+  const choice: Record<string, LayerOption> = {};
+  let fixedBits = 0;
+  let fixedErr = 0;
+  const layers: FreeLayer[] = [];
+  for (const c of input.curves) {
+    const pin = Object.prototype.hasOwnProperty.call(fixed, c.name) ? fixed[c.name] : undefined;
+    if (pin) {
+      choice[c.name] = pin;
+      fixedBits += pin.bits;
+      fixedErr += pin.error * sensitivityOf(c);
+    } else layers.push(buildLayer(c));
+  }
+
+  let used = fixedBits;
+  for (const l of layers) used += l.bits[0]!;
+  const feasible = used <= limit;
+
+  if (feasible) {
+    // Greedy over the hulls.
+    const heap = new GainHeap();
+    const stepGain = (l: FreeLayer) => {
+      const a = l.hull[l.hpos]!;
+      const b = l.hull[l.hpos + 1]!;
+      return (l.err[a]! - l.err[b]!) / (l.bits[b]! - l.bits[a]!);
+    };
+    for (let i = 0; i < layers.length; i++) if (layers[i]!.hull.length > 1) heap.push(stepGain(layers[i]!), i);
+    while (heap.size > 0) {
+      const li = heap.pop();
+      const l = layers[li]!;
+      const a = l.hull[l.hpos]!;
+      const b = l.hull[l.hpos + 1]!;
+      const db = l.bits[b]! - l.bits[a]!;
+      if (used + db > limit) continue; // this layer cannot take its next step; the others may
+      used += db;
+      l.hpos++;
+      l.cur = b;
+      if (l.hpos + 1 < l.hull.length) heap.push(stepGain(l), li);
+    }
+    // Fill leftover bits with the single best affordable move, repeatedly.
+    for (let iter = 0; iter < 4 * layers.length + 16; iter++) {
+      let bestSave = 0;
+      let bestL = -1;
+      let bestJ = -1;
+      for (let li = 0; li < layers.length; li++) {
+        const l = layers[li]!;
+        const cap = l.bits[l.cur]! + (limit - used);
+        // Front is bits-ascending and error-descending: the best affordable option is the last one
+        // with bits <= cap.
+        let lo = l.cur;
+        let hi = l.front.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (l.bits[mid]! <= cap) lo = mid;
+          else hi = mid - 1;
+        }
+        const save = l.err[l.cur]! - l.err[lo]!;
+        if (save > bestSave) {
+          bestSave = save;
+          bestL = li;
+          bestJ = lo;
+        }
+      }
+      if (bestL < 0) break;
+      const l = layers[bestL]!;
+      used += l.bits[bestJ]! - l.bits[l.cur]!;
+      l.cur = bestJ;
+    }
+  }
+
+  let freeErr = 0;
+  for (const l of layers) {
+    choice[l.curve.name] = l.front[l.cur]!;
+    freeErr += l.err[l.cur]!;
+  }
+
+  if (feasible && layers.length > 0) {
+    // Uniform plans: the same (method, ones) in every free layer.
+    const sums = new Map<string, { bits: number; err: number; count: number; picks: LayerOption[] }>();
+    for (const l of layers) {
+      const seen = new Map<string, LayerOption>();
+      for (const o of l.curve.options) {
+        const k = optionKey(o);
+        const prev = seen.get(k);
+        if (!prev || o.error < prev.error || (o.error === prev.error && o.bits < prev.bits)) seen.set(k, o);
+      }
+      for (const [k, o] of seen) {
+        const s = sums.get(k) ?? { bits: 0, err: 0, count: 0, picks: [] };
+        s.bits += o.bits;
+        s.err += o.error * l.sens;
+        s.count++;
+        s.picks.push(o);
+        sums.set(k, s);
+      }
+    }
+    for (const s of sums.values()) {
+      if (s.count !== layers.length || fixedBits + s.bits > limit || s.err >= freeErr) continue;
+      freeErr = s.err;
+      used = fixedBits + s.bits;
+      layers.forEach((l, i) => (choice[l.curve.name] = s.picks[i]!));
+    }
+  }
+
+  let totalBits = fixedBits;
+  for (const l of layers) totalBits += choice[l.curve.name]!.bits;
+  return {
+    choice,
+    totalBits,
+    totalParams,
+    bitsPerWeight: totalParams > 0 ? totalBits / totalParams : 0,
+    weightedError: fixedErr + freeErr,
+    feasible,
+  };
+}

@@ -1,0 +1,118 @@
+// Generalized binary domain {beta, alpha} (method.md §2): exact least squares.
+// For a fixed count k of ones the error is concave in S (the sum of the ones), so the optimum
+// takes the k largest or the k smallest values; O(n) by selection. With k free the optimum is the
+// best split of the sorted values (exact 1-D two-means), and the ones are the minority side.
+import { quickselect } from './select';
+import { assignTwoLevel, moments, sbnnOnes, twoLevelError, type GroupResult } from './common';
+
+/** Top-k and bottom-k sums and thresholds of v, via two selections on `scratch`. */
+export function extremeSums(v: Float32Array, k: number, scratch: Float32Array) {
+  const m = v.length;
+  const a = scratch.subarray(0, m);
+  a.set(v);
+  const tTop = quickselect(a, m - k); // a[m-k..m) = the k largest
+  let sTop = 0;
+  let gt = 0;
+  for (let i = m - k; i < m; i++) {
+    const x = a[i]!;
+    sTop += x;
+    if (x > tTop) gt++;
+  }
+  // The k smallest: a[k-1] lies in whichever side of the first split holds index k-1.
+  const tBot = k - 1 < m - k ? quickselect(a, k - 1, 0, m - k) : quickselect(a, k - 1, m - k, m);
+  let sBot = 0;
+  let lt = 0;
+  for (let i = 0; i < k; i++) {
+    const x = a[i]!;
+    sBot += x;
+    if (x < tBot) lt++;
+  }
+  return { sTop, tTop, tiesTop: k - gt, sBot, tBot, tiesBot: k - lt };
+}
+
+/** sbnn on one group's kept values. `p` = share of ones, or null for the free optimum. */
+export function sbnnGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, p: number | null, scratch: Float32Array): GroupResult {
+  const m = v.length;
+  if (m === 0) return { alpha: 0, beta: 0, scale: 0, error: 0, ones: 0 };
+  const { sum: total, sq } = moments(v);
+  if (m === 1) {
+    // One value: beta = alpha = the value, no ones, zero error.
+    q[0] = v[0]!;
+    codes[0] = 0;
+    return { alpha: v[0]!, beta: v[0]!, scale: 0, error: 0, ones: 0 };
+  }
+  let top: boolean;
+  let t: number;
+  let ties: number;
+  let k: number;
+  let s: number;
+  if (p !== null) {
+    k = sbnnOnes(p, m);
+    const x = extremeSums(v, k, scratch);
+    const eTop = twoLevelError(sq, total, x.sTop, k, m);
+    const eBot = twoLevelError(sq, total, x.sBot, k, m);
+    top = eTop <= eBot;
+    t = top ? x.tTop : x.tBot;
+    ties = top ? x.tiesTop : x.tiesBot;
+    s = top ? x.sTop : x.sBot;
+  } else {
+    const a = scratch.subarray(0, m);
+    a.set(v);
+    a.sort();
+    if (a[0] === a[m - 1]) {
+      // Constant group: one level is exact; no ones at all.
+      const c = a[0]!;
+      q.subarray(0, m).fill(c);
+      codes.subarray(0, m).fill(0);
+      return { alpha: c, beta: c, scale: 0, error: 0, ones: 0 };
+    }
+    const best = bestSplit(a, total, sq);
+    // Minority side = the ones, so the bit plane is sparse (share <= 0.5).
+    top = best > m - best;
+    k = top ? m - best : best;
+    if (top) {
+      t = a[best]!;
+      let gt = 0;
+      s = 0;
+      for (let i = best; i < m; i++) {
+        s += a[i]!;
+        if (a[i]! > t) gt++;
+      }
+      ties = k - gt;
+    } else {
+      t = a[best - 1]!;
+      let lt = 0;
+      s = 0;
+      for (let i = 0; i < best; i++) {
+        s += a[i]!;
+        if (a[i]! < t) lt++;
+      }
+      ties = k - lt;
+    }
+  }
+  const alpha = Math.fround(s / k);
+  const beta = Math.fround((total - s) / (m - k));
+  const error = assignTwoLevel(v, q, codes, top, t, ties, alpha, beta);
+  return { alpha, beta, scale: 0, error, ones: k };
+}
+
+/**
+ * Best split index b (1..m-1) of ascending `a`: lower part a[0..b), upper a[b..m), minimizing the
+ * two-level error. The running prefix sum here is the same float64 sequence the error curve
+ * stores, so both pick the same split.
+ */
+export function bestSplit(a: Float32Array, total: number, sq: number): number {
+  const m = a.length;
+  let s = 0;
+  let best = 1;
+  let bestErr = Infinity;
+  for (let k = 1; k < m; k++) {
+    s += a[k - 1]!;
+    const e = twoLevelError(sq, total, s, k, m);
+    if (e < bestErr) {
+      bestErr = e;
+      best = k;
+    }
+  }
+  return best;
+}
