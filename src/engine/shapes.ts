@@ -6,7 +6,7 @@ import { ModelProtoSchema, ValueInfoProtoSchema, TensorProto_DataType as DataTyp
 import { SbnnError } from './errors';
 import type { LayerRef } from './inventory';
 import { floatToHalf } from './onnx/dtype';
-import { graphTensors, tensorRawBytes, type LoadedModel } from './onnx/model';
+import { graphTensors, setInline, snapshotTensorData, tensorRawBytes, type LoadedModel } from './onnx/model';
 
 export type LayerShapes = Record<string, { inputShape: number[] | null; outputShape: number[] | null }>;
 
@@ -98,21 +98,14 @@ export function encodeWithOutputs(m: LoadedModel, extraOutputs: string[]): Uint8
   const n0 = g.output.length;
   const existing = new Set(g.output.map((o) => o.name));
   for (const name of extraOutputs) if (!existing.has(name)) g.output.push(create(ValueInfoProtoSchema, { name }));
-  const inlined = [...m.external.keys()].map((t) => ({ t, ext: t.externalData, loc: t.dataLocation }));
+  // Snapshots keep field presence: restoring must not add empty raw_data fields to the model.
+  const restore = [...m.external.keys()].map(snapshotTensorData);
   try {
-    for (const s of inlined) {
-      s.t.rawData = tensorRawBytes(m, s.t) as Uint8Array<ArrayBuffer>;
-      s.t.externalData = [];
-      s.t.dataLocation = 0;
-    }
+    for (const t of m.external.keys()) setInline(t, tensorRawBytes(m, t)!);
     return toBinary(ModelProtoSchema, m.proto);
   } finally {
     g.output.length = n0;
-    for (const s of inlined) {
-      s.t.rawData = new Uint8Array(0);
-      s.t.externalData = s.ext;
-      s.t.dataLocation = s.loc;
-    }
+    for (const r of restore) r();
   }
 }
 

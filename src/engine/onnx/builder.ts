@@ -49,7 +49,7 @@ export function floatTensor(name: string, dims: number[], data: Float32Array | n
 
 /** A tensor of any dtype from raw little-endian bytes. */
 export function rawTensor(name: string, dims: number[], dataType: DataType, raw: Uint8Array): TensorProto {
-  return create(TensorProtoSchema, { name, dims: dims.map(BigInt), dataType, rawData: raw });
+  return create(TensorProtoSchema, { name, dims: dims.map(BigInt), dataType, rawData: raw as Uint8Array<ArrayBuffer> });
 }
 
 export function int64Tensor(name: string, dims: number[], data: number[]): TensorProto {

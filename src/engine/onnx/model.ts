@@ -7,11 +7,12 @@ import {
   TensorProto_DataLocation as DataLocation,
   TensorProto_DataType as DataType,
   StringStringEntryProtoSchema,
+  TensorProtoSchema,
   type GraphProto,
   type ModelProto,
   type TensorProto,
 } from 'onnx-buf';
-import { create } from '@bufbuild/protobuf';
+import { clearField, create, isFieldSet } from '@bufbuild/protobuf';
 import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync, fstatSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { SbnnError } from '../errors';
@@ -227,12 +228,52 @@ const PROTOBUF_LIMIT = 2 ** 31 - 1;
 const EXTERNAL_MIN_BYTES = 1024;
 const EXTERNAL_ALIGN = 4096;
 
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function sameFile(a: string, b: string): boolean {
   try {
     return realpathSync(a) === realpathSync(b);
   } catch {
     return false;
   }
+}
+
+const TYPED_FIELDS = [
+  TensorProtoSchema.field.floatData,
+  TensorProtoSchema.field.int32Data,
+  TensorProtoSchema.field.int64Data,
+  TensorProtoSchema.field.doubleData,
+  TensorProtoSchema.field.uint64Data,
+];
+const DATA_FIELDS = [...TYPED_FIELDS, TensorProtoSchema.field.rawData, TensorProtoSchema.field.externalData, TensorProtoSchema.field.dataLocation];
+
+/**
+ * Snapshot of a tensor's data fields, presence included (ONNX is proto2: a field set to its default
+ * is still written), for a temporary layout change. Returns the function that restores it.
+ */
+export function snapshotTensorData(t: TensorProto): () => void {
+  const rec = t as unknown as Record<string, unknown>;
+  const saved = DATA_FIELDS.map((f) => ({ f, set: isFieldSet(t, f), v: rec[f.localName] }));
+  return () => {
+    for (const s of saved) {
+      if (s.set) rec[s.f.localName] = s.v;
+      else clearField(t, s.f);
+    }
+  };
+}
+
+/** Makes a tensor hold `bytes` inline as raw_data, with no external-data fields present. */
+export function setInline(t: TensorProto, bytes: Uint8Array): void {
+  for (const f of TYPED_FIELDS) clearField(t, f);
+  t.rawData = bytes as Uint8Array<ArrayBuffer>;
+  clearField(t, TensorProtoSchema.field.externalData);
+  clearField(t, TensorProtoSchema.field.dataLocation);
 }
 
 /** Saves atomically. Never overwrites the model's own file or its external data. */
@@ -261,45 +302,50 @@ export function saveModel(m: LoadedModel, outPath: string, opts: SaveOptions = {
   if (moved.length > 0 && inputs.some((p) => sameFile(p, dataPath))) {
     throw new SbnnError(dataPath, 'refusing to overwrite an input of the model');
   }
-  // Swap in the external layout for serialization, then restore the in-memory model.
-  const saved = moved.map((t) => ({ t, raw: t.rawData, ext: t.externalData, loc: t.dataLocation, floats: t.floatData }));
+  const targets = [out, ...(moved.length > 0 ? [dataPath] : []), ...(opts.extra ?? []).map((x) => resolve(x.target))];
+  for (const t of targets) {
+    if (isDirectory(t)) throw new SbnnError(t, 'is a folder; cannot write the output there');
+  }
+  // Swap in the external layout for serialization, then restore the in-memory model. External
+  // tensors that stay inline this time are read in (their old location means nothing next to `out`).
+  const moving = new Set(moved);
+  const inlined = [...m.external.keys()].filter((t) => !moving.has(t));
+  const restore = [...moved, ...inlined].map(snapshotTensorData);
   const chunks: Uint8Array[] = [];
   const pending: PendingFile[] = [];
   try {
+    for (const t of inlined) setInline(t, tensorRawBytes(m, t)!);
     let offset = 0;
-    for (const s of saved) {
-      const bytes = tensorRawBytes(m, s.t) ?? encodeFromFloat32(s.t.dataType, decodeToFloat32(s.t, null, m.path));
+    for (const t of moved) {
+      const bytes = tensorRawBytes(m, t) ?? encodeFromFloat32(t.dataType, decodeToFloat32(t, null, m.path));
       const pad = (EXTERNAL_ALIGN - (offset % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
       if (pad) chunks.push(new Uint8Array(pad));
       offset += pad;
       chunks.push(bytes);
-      s.t.externalData = [
+      for (const f of TYPED_FIELDS) clearField(t, f);
+      clearField(t, TensorProtoSchema.field.rawData);
+      t.externalData = [
         create(StringStringEntryProtoSchema, { key: 'location', value: dataName }),
         create(StringStringEntryProtoSchema, { key: 'offset', value: String(offset) }),
         create(StringStringEntryProtoSchema, { key: 'length', value: String(bytes.length) }),
       ];
-      s.t.dataLocation = DataLocation.EXTERNAL;
-      s.t.rawData = new Uint8Array(0);
-      s.t.floatData = [];
+      t.dataLocation = DataLocation.EXTERNAL;
       offset += bytes.length;
     }
     const modelBytes = toBinary(ModelProtoSchema, m.proto, { writeUnknownFields: true });
-    pending.push(writeTemp(out, [modelBytes]));
-    if (saved.length > 0) pending.push(writeTemp(dataPath, chunks));
+    // The model is committed last, so a failed commit never leaves a model pointing at missing data.
+    if (moved.length > 0) pending.push(writeTemp(dataPath, chunks));
     for (const x of opts.extra ?? []) pending.push(writeTemp(x.target, x.chunks));
+    pending.push(writeTemp(out, [modelBytes]));
     commitAll(pending);
   } catch (e) {
     discardAll(pending);
     throw e;
   } finally {
-    for (const s of saved) {
-      s.t.rawData = s.raw;
-      s.t.externalData = s.ext;
-      s.t.dataLocation = s.loc;
-      s.t.floatData = s.floats;
-    }
+    for (const r of restore) r();
   }
-  return pending.map((p) => p.target);
+  // Model first, then its data file, then extras (the order callers have always seen).
+  return [pending[pending.length - 1], ...pending.slice(0, -1)].map((p) => p.target);
 }
 
 export { dataTypeName };
