@@ -1,8 +1,10 @@
 // The four SBNN commands, the compress QuickPick and the export / reveal flow.
 import * as vscode from 'vscode';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { METHODS, type Method } from '../shared/report';
-import type { PanelState } from '../shared/protocol';
+import { BUILTIN_PROFILES } from '../engine/cost/builtins';
+import { METHODS, type Method, type ValidationReport } from '../shared/report';
+import type { PanelState, ProfileSummary } from '../shared/protocol';
 import { compressSettings, readConfig, type HostServices } from './hostServices';
 import { COMPRESS_PANEL_VIEW_TYPE, CUSTOM_EDITOR_VIEW_TYPE, LayerPanel, emptyState, type PanelActions } from './layerPanel';
 import { nonClobberingOutputs } from './outputNames';
@@ -14,6 +16,35 @@ export interface CompressChoice {
 }
 
 const BUDGET_PRESETS = [1, 1.5, 2, 4];
+/** Generated input samples per validation run. */
+const VALIDATION_SAMPLES = 16;
+
+/** Device profiles the panel offers (the built-in ones; data only). */
+const PROFILES: ProfileSummary[] = BUILTIN_PROFILES.map((p) => ({ id: p.id, label: p.label }));
+
+function selectedProfile(configured: string | null): string | null {
+  return configured && PROFILES.some((p) => p.id === configured) ? configured : (PROFILES[0]?.id ?? null);
+}
+
+/** The original model of an exported one, from the report JSON written next to it. */
+function originalOf(compressed: string): string | null {
+  const report = compressed.replace(/\.onnx$/, '.report.json');
+  if (!existsSync(report)) return null;
+  try {
+    const path = (JSON.parse(readFileSync(report, 'utf8')) as { model?: { path?: unknown } }).model?.path;
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+function validationLine(compressed: string, original: string, v: ValidationReport): string {
+  const worstCos = Math.min(...v.outputs.map((o) => o.cosine));
+  const worstSqnr = Math.min(...v.outputs.map((o) => o.sqnrDb));
+  const top1 = v.top1Agreement === null ? '' : `, top-1 agreement ${(100 * v.top1Agreement).toFixed(1)}%`;
+  const inputs = v.generatedInputs ? 'generated inputs' : 'inputs';
+  return `SBNN: ${basename(compressed)} vs ${basename(original)} on ${v.samples} ${inputs}: cosine ${worstCos.toFixed(4)}, SQNR ${worstSqnr.toFixed(1)} dB${top1}`;
+}
 
 const METHOD_DETAIL: Record<Method, string> = {
   sbnn: 'sparse binary {beta, alpha} weights, best ones share per layer',
@@ -92,9 +123,7 @@ export class SbnnCommands implements PanelActions {
       vscode.commands.registerCommand('sbnn.compressModel', (uri?: unknown, choice?: CompressChoice) => this.compressCommand(uri, choice)),
       vscode.commands.registerCommand('sbnn.inspectLayers', (uri?: unknown) => this.inspectCommand(uri)),
       vscode.commands.registerCommand('sbnn.exportCompressed', () => this.exportCommand()),
-      vscode.commands.registerCommand('sbnn.validateCompressed', () =>
-        vscode.window.showErrorMessage('Validate Compressed Model: the engine has no validation API yet.'),
-      ),
+      vscode.commands.registerCommand('sbnn.validateCompressed', (uri?: unknown) => this.validateCommand(uri)),
     ];
   }
 
@@ -126,7 +155,8 @@ export class SbnnCommands implements PanelActions {
       report: result.report,
       curves: result.curves,
       budget: settings.budget ?? null,
-      selectedProfile: cfg.deviceProfile,
+      profiles: PROFILES,
+      selectedProfile: selectedProfile(cfg.deviceProfile),
     });
     const panel = vscode.window.createWebviewPanel(COMPRESS_PANEL_VIEW_TYPE, `SBNN: ${basename(modelPath)}`, vscode.ViewColumn.Active, {
       retainContextWhenHidden: true,
@@ -159,7 +189,7 @@ export class SbnnCommands implements PanelActions {
         }
         report('reading layers');
         const inspect = await this.host.worker({ kind: 'inspect', path: modelPath, shapes }, opts);
-        layerPanel.setState(emptyState(modelPath, { inspect, selectedProfile: cfg.deviceProfile }));
+        layerPanel.setState(emptyState(modelPath, { inspect, profiles: PROFILES, selectedProfile: selectedProfile(cfg.deviceProfile) }));
       },
       (message) => layerPanel.showError(message),
     );
@@ -216,6 +246,60 @@ export class SbnnCommands implements PanelActions {
   }
 
   validate(panel: LayerPanel): void {
-    panel.showError('Validation is not available yet: the engine has no validation API.');
+    const compressed = panel.exported.find((f) => f.endsWith('.onnx'));
+    if (!compressed) {
+      panel.showError('Export first: validation compares the exported model with the original.');
+      return;
+    }
+    void this.runValidation(compressed, panel.modelPath);
+  }
+
+  /** Validate Compressed Model: an exported .onnx (explorer) or the current panel's last export. */
+  private async validateCommand(arg: unknown): Promise<ValidationReport | undefined> {
+    let compressed: string | undefined;
+    let original: string | null = null;
+    if (arg instanceof vscode.Uri) {
+      compressed = arg.fsPath;
+      original = originalOf(compressed);
+    } else {
+      const panel = LayerPanel.currentCompressPanel();
+      compressed = panel?.exported.find((f) => f.endsWith('.onnx'));
+      original = panel ? panel.modelPath : null;
+    }
+    if (!compressed) {
+      void vscode.window.showErrorMessage('Validate Compressed Model: export a compressed model first, or run this on an exported .onnx.');
+      return undefined;
+    }
+    if (!original) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        filters: { 'ONNX models': ['onnx'] },
+        defaultUri: vscode.Uri.file(dirname(compressed)),
+        title: `The original model of ${basename(compressed)}`,
+      });
+      if (!picked?.[0]) return undefined;
+      original = picked[0].fsPath;
+    }
+    return this.runValidation(compressed, original);
+  }
+
+  /** Runs both models in the ORT process on the same inputs; shows the result in panels and a notification. */
+  async runValidation(compressed: string, original: string): Promise<ValidationReport | undefined> {
+    const panels = LayerPanel.panels().filter((p) => p.kind === 'compress' && p.modelPath === original);
+    this.host.log.info(`validate ${compressed} against ${original} (${VALIDATION_SAMPLES} generated samples)`);
+    const v = await this.host.withProgress(
+      `SBNN: validating ${basename(compressed)}`,
+      (opts) => this.host.ort.request('validate', { path: compressed, original, samples: VALIDATION_SAMPLES }, { signal: opts.signal }),
+      (message) => panels.forEach((p) => p.showError(message)),
+    );
+    if (!v) return undefined;
+    for (const p of panels) {
+      if (p.state) p.state = { ...p.state, validation: v };
+      p.post({ type: 'validation', validation: v });
+    }
+    const line = validationLine(compressed, original, v);
+    this.host.log.info(line);
+    void vscode.window.showInformationMessage(line);
+    return v;
   }
 }

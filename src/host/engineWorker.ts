@@ -2,32 +2,7 @@
 // loop and exits. The host terminates the thread to cancel; the engine's writes are atomic, so a
 // cancelled export leaves at most temp files, which the host removes.
 import { parentPort, workerData } from 'node:worker_threads';
-import * as api from '../engine/api';
-import type { CompressReport, CompressSettings, InspectReport, LayerCurve, LayerOverride } from '../shared/report';
-
-// TEMPORARY until the lead's compressModel / defaultSettings land in api.ts (~04:30 UTC): typed
-// access through the namespace so the inspect path builds today.
-interface CompressSession {
-  report: CompressReport;
-  curves: LayerCurve[];
-  inspect: InspectReport;
-  write(outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): string[];
-}
-interface LaterApi {
-  compressModel(
-    path: string,
-    settings: CompressSettings,
-    opts?: { overrides?: Record<string, LayerOverride>; onProgress?(done: number, total: number, label: string): void; signal?: AbortSignal },
-  ): Promise<CompressSession>;
-  defaultSettings(): CompressSettings;
-}
-const { applyShapes, inspectModel } = api;
-const later = api as unknown as LaterApi;
-const compressModel: LaterApi['compressModel'] = (...a) => {
-  if (typeof later.compressModel !== 'function') throw new Error('compressModel is not in the engine yet');
-  return later.compressModel(...a);
-};
-const defaultSettings: LaterApi['defaultSettings'] = () => later.defaultSettings();
+import { applyShapes, compressModel, defaultSettings, inspectModel } from '../engine/api';
 import { isWorkerJob, toFailure, type WorkerJob, type WorkerResults, type WorkerToHost } from './jobMessages';
 
 const post = (m: WorkerToHost): void => parentPort!.postMessage(m);

@@ -1,7 +1,7 @@
 // Typed messages between the extension host and its two helpers: the engine worker thread
 // (quantization, analysis, writing outputs) and the ONNX Runtime child process (sessions).
 // Both sides check what they receive with the guards below; anything else is a bug to report.
-import type { CompressReport, CompressSettings, InspectReport, LayerCurve, LayerOverride } from '../shared/report';
+import type { CompressReport, CompressSettings, InspectReport, LayerCurve, LayerOverride, ValidationReport } from '../shared/report';
 
 /** Input and output shapes per layer name, from one ONNX Runtime shape pass. */
 export type LayerShapes = Record<string, { inputShape: number[] | null; outputShape: number[] | null }>;
@@ -44,10 +44,13 @@ export type WorkerToHost =
 // ---- ONNX Runtime child process (child_process.fork) ----
 
 export type OrtRequest =
-  | { id: number; kind: 'measureShapes'; path: string; dims: Record<string, number> | null };
+  | { id: number; kind: 'measureShapes'; path: string; dims: Record<string, number> | null }
+  /** Runs original and compressed on the same generated inputs and compares their outputs. */
+  | { id: number; kind: 'validate'; path: string; original: string; samples: number };
 
 export interface OrtResults {
   measureShapes: LayerShapes;
+  validate: ValidationReport;
 }
 
 export type OrtToHost =
@@ -92,7 +95,10 @@ export function isWorkerToHost(m: unknown): m is WorkerToHost {
 
 export function isOrtRequest(m: unknown): m is OrtRequest {
   if (!isObj(m) || typeof m.id !== 'number') return false;
-  return m.kind === 'measureShapes' && typeof m.path === 'string' && (m.dims === null || isObj(m.dims));
+  if (typeof m.path !== 'string') return false;
+  if (m.kind === 'measureShapes') return m.dims === null || isObj(m.dims);
+  if (m.kind === 'validate') return typeof m.original === 'string' && typeof m.samples === 'number';
+  return false;
 }
 
 export function isOrtToHost(m: unknown): m is OrtToHost {

@@ -159,7 +159,7 @@ export class OrtProcess {
         reject: (e) => (cleanup(), reject(e)),
         onStarted: opts.onStarted,
       });
-      child.send({ id, kind, ...args } as OrtRequest);
+      child.send({ id, kind, ...args } as unknown as OrtRequest);
     });
   }
 

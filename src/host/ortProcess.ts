@@ -1,6 +1,7 @@
 // ONNX Runtime child process (child_process.fork): every ORT session lives here, so a native crash
 // or out-of-memory kills this process, not the extension host. Requests run one at a time.
 import { measureShapes } from '../engine/api';
+import { validateModels } from '../engine/validate/validate';
 import { isOrtRequest, toFailure, type OrtRequest, type OrtResults, type OrtToHost } from './jobMessages';
 
 const send = (m: OrtToHost): void => {
@@ -11,6 +12,8 @@ async function handle(req: OrtRequest): Promise<OrtResults[OrtRequest['kind']]> 
   switch (req.kind) {
     case 'measureShapes':
       return measureShapes(req.path, req.dims ?? undefined);
+    case 'validate':
+      return validateModels(req.original, req.path, { samples: req.samples });
   }
 }
 

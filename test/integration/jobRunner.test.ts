@@ -124,3 +124,55 @@ test('removeTempFiles removes only the atomic-write temp files of the given targ
   assert.deepEqual(readdirSync(dir).sort(), ['.m.sbnn.onnx.zzzzzzzz.tmp', '.other.onnx.0a1b2c3d.tmp', 'm.onnx', 'm.sbnn.onnx.0a1b2c3d.tmp']);
   rmSync(dir, { recursive: true });
 });
+
+test('ORT process: validate runs both models on the same inputs (a model against itself is exact)', async () => {
+  const { validateModels } = await import('../../src/engine/validate/validate');
+  const v = await ort.request('validate', { path: CLS, original: CLS, samples: 4 });
+  assert.deepEqual(v, await validateModels(CLS, CLS, { samples: 4 }));
+  assert.equal(v.samples, 4);
+  assert.equal(v.generatedInputs, true);
+  assert.ok(v.outputs.length > 0);
+  for (const o of v.outputs) {
+    assert.equal(o.maxAbsError, 0);
+    assert.equal(o.cosine, 1);
+  }
+  assert.equal(v.top1Agreement, 1);
+});
+
+test('engine worker: compress equals the in-process engine; export writes the three files; a cancelled export writes none', async () => {
+  const { compressModel, defaultSettings } = await import('../../src/engine/api');
+  const dir = mkdtempSync(join(tmpdir(), 'sbnn-export-'));
+  const model = join(dir, 'cls.onnx');
+  copyFileSync(CLS, model);
+  const progress: string[] = [];
+  const result = await runWorkerJob(
+    bundles.worker,
+    { kind: 'compress', path: model, settings: { budget: 2 }, overrides: {} },
+    { onProgress: (d, t, l) => progress.push(`${d}/${t} ${l}`) },
+  );
+  const local = await compressModel(model, { ...defaultSettings(), budget: 2 });
+  assert.deepEqual(result.report, local.report);
+  assert.deepEqual(result.curves, local.curves);
+  assert.equal(result.report.layers.length, (await inspectModel(model, { shapes: false })).layers.length);
+  assert.ok(progress.length > 0, 'the worker reports progress');
+  assert.deepEqual(readdirSync(dir), ['cls.onnx'], 'compress writes nothing');
+
+  // A cancelled export (aborted at its first progress report) leaves the folder as it was.
+  const outputs = { onnx: join(dir, 'cls.sbnn.onnx'), packed: join(dir, 'cls.sbnn.sbnn'), report: join(dir, 'cls.sbnn.report.json') };
+  const abort = new AbortController();
+  await assert.rejects(
+    runWorkerJob(bundles.worker, { kind: 'export', path: model, settings: { budget: 2 }, overrides: {}, outputs }, { signal: abort.signal, onProgress: () => abort.abort() }),
+    (e: unknown) => e instanceof JobCancelled,
+  );
+  assert.deepEqual(readdirSync(dir), ['cls.onnx']);
+
+  const exported = await runWorkerJob(bundles.worker, { kind: 'export', path: model, settings: { budget: 2 }, overrides: {}, outputs });
+  assert.deepEqual([...exported.files].sort(), [outputs.onnx, outputs.packed, outputs.report].sort());
+  assert.deepEqual(readdirSync(dir).sort(), ['cls.onnx', 'cls.sbnn.onnx', 'cls.sbnn.report.json', 'cls.sbnn.sbnn']);
+  assert.deepEqual(exported.report, local.report);
+  // The exported model is valid ONNX that ONNX Runtime runs (in the ORT process).
+  const v = await ort.request('validate', { path: outputs.onnx, original: model, samples: 2 });
+  assert.equal(v.samples, 2);
+  assert.ok(v.outputs.every((o) => Number.isFinite(o.cosine)));
+  rmSync(dir, { recursive: true });
+});
