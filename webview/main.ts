@@ -85,8 +85,20 @@ const budgetSlider = slider({
   max: 8,
   step: 0.01,
   value: 1,
-  onInput: (v) => setBudget(v, true),
+  onInput: (v) => {
+    // Coalesce a drag to at most one re-plan per frame.
+    pendingSlider = v;
+    if (sliderFrame) return;
+    sliderFrame = true;
+    requestAnimationFrame(() => {
+      sliderFrame = false;
+      if (pendingSlider != null) setBudget(pendingSlider, true);
+      pendingSlider = null;
+    });
+  },
 });
+let pendingSlider: number | null = null;
+let sliderFrame = false;
 const budgetField = textField({
   id: 'budget',
   label: 'Budget in bits per weight',
@@ -223,6 +235,15 @@ root.append(header, steer, middle, charts.el);
 
 const estimate = latencyEstimator();
 
+/** Runs fn and leaves one User Timing measure `name` (the latest; read by bench/webview.ts). */
+function timed(name: string, fn: () => void): void {
+  performance.clearMeasures(name);
+  performance.mark(`${name}-start`);
+  fn();
+  performance.measure(name, `${name}-start`);
+  performance.clearMarks(`${name}-start`);
+}
+
 function el(tag: string, cls?: string): HTMLElement {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -299,17 +320,32 @@ function flushReplan(): void {
 
 function replanLocal(post: boolean): void {
   if (!state) return;
-  plan = computePlan(state, estimate ?? undefined);
-  renderSummary();
-  renderTable();
-  renderDetails();
+  timed('sbnn:replan', () => {
+    plan = computePlan(state!, estimate ?? undefined);
+    renderSummary();
+    renderTable();
+    renderDetails();
+  });
   scheduleCharts();
   persist();
   if (post && state.budget != null && state.curves) scheduleReplan();
 }
 
+// Charts follow the plan a frame later; for big models (hundreds of bars each) they wait until a
+// slider drag pauses, so the table and totals keep up with the pointer.
+const CHART_SETTLE_MS = 120;
+const BIG_MODEL_LAYERS = 300;
 let chartsScheduled = false;
+let chartsTimer: ReturnType<typeof setTimeout> | null = null;
 function scheduleCharts(): void {
+  if ((plan?.rows.length ?? 0) > BIG_MODEL_LAYERS) {
+    if (chartsTimer) clearTimeout(chartsTimer);
+    chartsTimer = setTimeout(() => {
+      chartsTimer = null;
+      renderCharts();
+    }, CHART_SETTLE_MS);
+    return;
+  }
   if (chartsScheduled) return;
   chartsScheduled = true;
   requestAnimationFrame(() => {
@@ -432,6 +468,11 @@ function renderDetails(): void {
 
 function renderCharts(): void {
   if (!state || !plan) return;
+  timed('sbnn:charts', renderLayerCharts);
+}
+
+function renderLayerCharts(): void {
+  if (!state || !plan) return;
   const profile = state.selectedProfile;
   const before = state.inspect.layers.map((l) => (estimate && profile != null ? estimate(l, null, null, profile) : null));
   charts.updateLayers(
@@ -443,10 +484,12 @@ function renderCharts(): void {
 
 function renderAll(): void {
   if (!state) return;
-  plan = computePlan(state, estimate ?? undefined);
-  renderSummary();
-  renderTable();
-  renderDetails();
+  timed('sbnn:render', () => {
+    plan = computePlan(state!, estimate ?? undefined);
+    renderSummary();
+    renderTable();
+    renderDetails();
+  });
   scheduleCharts();
 }
 
