@@ -5,7 +5,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, ValueInfoProtoSchema, TensorProto_DataType as DataType, type ValueInfoProto } from 'onnx-buf';
 import { SbnnError } from './errors';
 import type { LayerRef } from './inventory';
-import { floatToHalf } from './onnx/dtype';
+import { floatToHalf, quoteName } from './onnx/dtype';
 import { graphTensors, setInline, snapshotTensorData, tensorRawBytes, type LoadedModel } from './onnx/model';
 
 export type LayerShapes = Record<string, { inputShape: number[] | null; outputShape: number[] | null }>;
@@ -25,7 +25,7 @@ export function resolveInputs(m: LoadedModel, dims: Record<string, number> = {})
     .filter((v) => !inits.has(v.name))
     .map((v: ValueInfoProto) => {
       const tt = v.type?.value.case === 'tensorType' ? v.type.value.value : null;
-      if (!tt) throw new SbnnError(m.path, `input "${v.name}" is not a tensor; cannot generate it`);
+      if (!tt) throw new SbnnError(m.path, `input ${quoteName(v.name)} is not a tensor; cannot generate it`);
       const ds = (tt.shape?.dim ?? []).map((d) => {
         if (d.value.case === 'dimValue') return Number(d.value.value);
         if (d.value.case === 'dimParam' && d.value.value in dims) {
@@ -37,7 +37,7 @@ export function resolveInputs(m: LoadedModel, dims: Record<string, number> = {})
       return { name: v.name, elemType: tt.elemType, dims: ds };
     });
   const unknown = Object.keys(dims).filter((k) => !used.has(k));
-  if (unknown.length) throw new SbnnError(m.path, `--dim ${unknown[0]}: the model has no input dimension named "${unknown[0]}"`);
+  if (unknown.length) throw new SbnnError(m.path, `--dim ${unknown[0]}: the model has no input dimension named ${quoteName(unknown[0])}`);
   return out;
 }
 
@@ -83,7 +83,7 @@ export async function makeInputs(inputs: ResolvedInput[]): Promise<Record<string
         feeds[i.name] = new ort.Tensor('uint8', new Uint8Array(n), i.dims);
         break;
       default:
-        throw new SbnnError(null, `input "${i.name}": cannot generate values of element type ${i.elemType}`);
+        throw new SbnnError(null, `input ${quoteName(i.name)}: cannot generate values of element type ${i.elemType}`);
     }
   }
   return feeds;

@@ -62,6 +62,10 @@ export function refusalCases(): RefusalCase[] {
   add('raw_data shorter than the shape', /needs 64 bytes but raw_data holds 60/, (d) =>
     file(d, 'raw.onnx', identityModel(tensor({ name: 'W', dims: [16n], dataType: DataType.FLOAT, rawData: new Uint8Array(60) }))),
   );
+  // A name with a newline (as a corrupt file can have) must not break the one-line message.
+  add('size mismatch in a tensor whose name has a newline', /"W\\nx\\u0000": shape \[16\] needs 64 bytes/, (d) =>
+    file(d, 'newline.onnx', identityModel(tensor({ name: 'W\nx\u0000', dims: [16n], dataType: DataType.FLOAT, rawData: new Uint8Array(4) }))),
+  );
   add('typed data longer than the shape', /needs 4 values but the tensor holds 5/, (d) =>
     file(d, 'typed.onnx', identityModel(tensor({ name: 'W', dims: [2n, 2n], dataType: DataType.FLOAT, floatData: [1, 2, 3, 4, 5] }))),
   );

@@ -30,9 +30,18 @@ const SIZES: Partial<Record<DataType, number>> = {
   [DataType.INT2]: 0.25,
 };
 
+/**
+ * A name from the model quoted for a one-line message: control characters escaped (a corrupt or
+ * hostile name must not break the line), long names shortened.
+ */
+export function quoteName(name: string): string {
+  const short = name.length > 80 ? `${name.slice(0, 77)}...` : name;
+  return JSON.stringify(short).replace(/[\u2028\u2029\u0085]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function elementSize(dt: number, file: string, tensor: string): number {
   const s = SIZES[dt as DataType];
-  if (s === undefined) throw new SbnnError(file, `tensor "${tensor}": unsupported or invalid data type ${dt}`);
+  if (s === undefined) throw new SbnnError(file, `tensor ${quoteName(tensor)}: unsupported or invalid data type ${dt}`);
   return s;
 }
 
@@ -157,7 +166,7 @@ export function decodeToFloat32(t: TensorProto, raw: Uint8Array | null, file: st
         return out;
       }
       default:
-        throw new SbnnError(file, `tensor "${t.name}": cannot read ${dataTypeName(dt)} values as float`);
+        throw new SbnnError(file, `tensor ${quoteName(t.name)}: cannot read ${dataTypeName(dt)} values as float`);
     }
   }
   switch (dt) {
@@ -178,7 +187,7 @@ export function decodeToFloat32(t: TensorProto, raw: Uint8Array | null, file: st
     case DataType.INT64:
       return Float32Array.from(t.int64Data, Number);
     default:
-      throw new SbnnError(file, `tensor "${t.name}": cannot read ${dataTypeName(dt)} values as float`);
+      throw new SbnnError(file, `tensor ${quoteName(t.name)}: cannot read ${dataTypeName(dt)} values as float`);
   }
 }
 

@@ -17,7 +17,7 @@ import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync, fs
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { SbnnError } from '../errors';
 import { commitAll, discardAll, writeTemp, type PendingFile } from '../fsAtomic';
-import { elementSize, dataTypeName, decodeToFloat32, encodeFromFloat32 } from './dtype';
+import { elementSize, dataTypeName, decodeToFloat32, encodeFromFloat32, quoteName } from './dtype';
 
 export interface ExternalRef {
   /** Path relative to the model's folder, as stored. */
@@ -69,7 +69,7 @@ function parseModel(path: string, bytes: Uint8Array): ModelProto {
   try {
     proto = fromBinary(ModelProtoSchema, bytes, { readUnknownFields: true });
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
     // Every ONNX writer starts with ir_version (field 1, varint): other starts mean another format.
     if (first !== 0x08) throw new SbnnError(path, `not an ONNX model (not a ModelProto: ${msg})`);
     if (/premature|eof|out of range|bounds/i.test(msg)) throw new SbnnError(path, `truncated or corrupt ONNX file (${msg})`);
@@ -84,12 +84,12 @@ function parseModel(path: string, bytes: Uint8Array): ModelProto {
 function externalRef(path: string, dir: string, t: TensorProto, fileSizes: Map<string, number>): ExternalRef {
   const kv = new Map(t.externalData.map((e) => [e.key, e.value]));
   const location = kv.get('location');
-  if (!location) throw new SbnnError(path, `tensor "${t.name}": external data without a location`);
+  if (!location) throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data without a location`);
   if (isAbsolute(location) || /^[a-zA-Z]:[\\/]/.test(location)) {
-    throw new SbnnError(path, `tensor "${t.name}": external data path "${location}" is absolute`);
+    throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data path ${quoteName(location)} is absolute`);
   }
   if (location.split(/[\\/]/).includes('..')) {
-    throw new SbnnError(path, `tensor "${t.name}": external data path "${location}" contains ".."`);
+    throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data path ${quoteName(location)} contains ".."`);
   }
   let file: string;
   let realDir: string;
@@ -97,10 +97,10 @@ function externalRef(path: string, dir: string, t: TensorProto, fileSizes: Map<s
     realDir = realpathSync(dir);
     file = realpathSync(join(dir, location));
   } catch {
-    throw new SbnnError(path, `tensor "${t.name}": external data file "${location}" not found`);
+    throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data file ${quoteName(location)} not found`);
   }
   if (!file.startsWith(realDir + sep)) {
-    throw new SbnnError(path, `tensor "${t.name}": external data path "${location}" resolves outside the model's folder`);
+    throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data path ${quoteName(location)} resolves outside the model's folder`);
   }
   const num = (key: string, dflt: number | null): number => {
     const v = kv.get(key);
@@ -108,7 +108,7 @@ function externalRef(path: string, dir: string, t: TensorProto, fileSizes: Map<s
       if (dflt === null) return -1;
       return dflt;
     }
-    if (!/^\d+$/.test(v)) throw new SbnnError(path, `tensor "${t.name}": external data ${key} "${v}" is not a number`);
+    if (!/^\d+$/.test(v)) throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data ${key} ${quoteName(v)} is not a number`);
     return Number(v);
   };
   let size = fileSizes.get(file);
@@ -121,10 +121,10 @@ function externalRef(path: string, dir: string, t: TensorProto, fileSizes: Map<s
   let length = num('length', null);
   if (length < 0) length = expected;
   if (length !== expected) {
-    throw new SbnnError(path, `tensor "${t.name}": external data length ${length} does not match its shape (${expected} bytes)`);
+    throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data length ${length} does not match its shape (${expected} bytes)`);
   }
   if (offset + length > size) {
-    throw new SbnnError(path, `tensor "${t.name}": external data range ${offset}+${length} is past the end of "${location}" (${size} bytes)`);
+    throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data range ${offset}+${length} is past the end of ${quoteName(location)} (${size} bytes)`);
   }
   return { location, file, offset, length };
 }
@@ -132,7 +132,7 @@ function externalRef(path: string, dir: string, t: TensorProto, fileSizes: Map<s
 /** Checks a tensor's declared size against its stored data. */
 function checkTensorSize(path: string, t: TensorProto): void {
   for (const d of t.dims) {
-    if (d < 0n) throw new SbnnError(path, `tensor "${t.name}": negative dimension ${d}`);
+    if (d < 0n) throw new SbnnError(path, `tensor ${quoteName(t.name)}: negative dimension ${d}`);
   }
   if (t.dataType === DataType.STRING || t.dataLocation === DataLocation.EXTERNAL) return;
   const n = tensorElements(t);
@@ -144,7 +144,7 @@ function checkTensorSize(path: string, t: TensorProto): void {
     stored = t.rawData.length;
     unit = 'bytes';
     if (stored !== n * esize) {
-      throw new SbnnError(path, `tensor "${t.name}": shape [${t.dims.join(', ')}] needs ${n * esize} bytes but raw_data holds ${stored}`);
+      throw new SbnnError(path, `tensor ${quoteName(t.name)}: shape [${t.dims.join(', ')}] needs ${n * esize} bytes but raw_data holds ${stored}`);
     }
     return;
   }
@@ -153,7 +153,7 @@ function checkTensorSize(path: string, t: TensorProto): void {
   unit = 'values';
   // Sub-byte types pack two (or four) values per int32; only check the byte-or-wider types exactly.
   if (esize >= 1 && Number.isInteger(esize) && stored !== n) {
-    throw new SbnnError(path, `tensor "${t.name}": shape [${t.dims.join(', ')}] needs ${n} values but the tensor holds ${stored} ${unit}`);
+    throw new SbnnError(path, `tensor ${quoteName(t.name)}: shape [${t.dims.join(', ')}] needs ${n} values but the tensor holds ${stored} ${unit}`);
   }
 }
 
@@ -168,6 +168,11 @@ export function loadModel(path: string): LoadedModel {
     const code = (e as NodeJS.ErrnoException).code;
     throw new SbnnError(path, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(e)})`);
   }
+  return loadModelBytes(path, bytes);
+}
+
+/** Parses and validates a model's bytes as if read from `path` (external data resolves next to it). */
+export function loadModelBytes(path: string, bytes: Uint8Array): LoadedModel {
   const proto = parseModel(path, bytes);
   const dir = dirname(resolve(path));
   const external = new Map<TensorProto, ExternalRef>();
@@ -187,11 +192,11 @@ export function tensorRawBytes(m: LoadedModel, t: TensorProto): Uint8Array | nul
   const buf = Buffer.allocUnsafe(ext.length);
   const fd = openSync(ext.file, 'r');
   try {
-    if (fstatSync(fd).size < ext.offset + ext.length) throw new SbnnError(m.path, `external data "${ext.location}" changed on disk`);
+    if (fstatSync(fd).size < ext.offset + ext.length) throw new SbnnError(m.path, `external data ${quoteName(ext.location)} changed on disk`);
     let got = 0;
     while (got < ext.length) {
       const r = readSync(fd, buf, got, ext.length - got, ext.offset + got);
-      if (r === 0) throw new SbnnError(m.path, `external data "${ext.location}" ended early`);
+      if (r === 0) throw new SbnnError(m.path, `external data ${quoteName(ext.location)} ended early`);
       got += r;
     }
   } finally {

@@ -1,0 +1,80 @@
+// Fuzz: >= 2,000 seeded mutations of the real PP-OCR models through load + inventory. Each case
+// loads or fails with an SbnnError (one line naming the file); no hang (a watchdog stops a case
+// that takes over 10 s), no other exception.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { REAL_MODELS } from '../helpers/models';
+import type { FuzzJob, FuzzMessage } from './fuzzWorker';
+
+const CASE_TIMEOUT_MS = 10_000;
+
+interface Summary {
+  loaded: number;
+  refused: number;
+  bad: { index: number; kind: string; what: string; error: string }[];
+  byKind: Record<string, { loaded: number; refused: number }>;
+  lengthFields: number;
+}
+
+function runFuzz(job: FuzzJob): Promise<Summary> {
+  return new Promise((resolve, reject) => {
+    // A .ts worker needs tsx registered inside the worker thread first.
+    const entry = `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'fuzzWorker.ts'))});`;
+    const worker = new Worker(entry, { eval: true, workerData: job });
+    const s: Summary = { loaded: 0, refused: 0, bad: [], byKind: {}, lengthFields: 0 };
+    let current = 'starting';
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        worker.terminate();
+        reject(new Error(`${job.model}: case hung for over ${CASE_TIMEOUT_MS} ms: ${current}`));
+      }, CASE_TIMEOUT_MS);
+    };
+    arm();
+    worker.on('message', (m: FuzzMessage) => {
+      arm();
+      if (m.type === 'start') current = `#${m.index} ${m.what}`;
+      else if (m.type === 'done') {
+        s[m.outcome]++;
+        const k = (s.byKind[m.kind] ??= { loaded: 0, refused: 0 });
+        k[m.outcome]++;
+      } else if (m.type === 'bad') s.bad.push(m);
+      else {
+        s.lengthFields = m.lengthFields;
+        clearTimeout(timer);
+        worker.terminate();
+        resolve(s);
+      }
+    });
+    worker.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+const plan: [string, number][] = [
+  [REAL_MODELS[0], 2000],
+  [REAL_MODELS[1], 500],
+  [REAL_MODELS[2], 500],
+];
+
+test(`fuzz: ${plan.reduce((a, [, n]) => a + n, 0)} mutations of the PP-OCR models load or fail with the clear error`, async () => {
+  let total = 0;
+  for (const [model, cases] of plan) {
+    const s = await runFuzz({ model, cases, seed: 0x5eed + cases });
+    total += s.loaded + s.refused + s.bad.length;
+    assert.deepEqual(s.bad.slice(0, 3), [], `${model}: ${s.bad.length} cases failed with another exception`);
+    assert.equal(s.loaded + s.refused, cases);
+    // The mutations must exercise both outcomes, and the length walker must find the structure.
+    assert.ok(s.refused > cases / 4, `${model}: only ${s.refused} refusals`);
+    assert.ok(s.loaded > 0, `${model}: no mutation loaded`);
+    assert.ok(s.lengthFields > 1000, `${model}: ${s.lengthFields} length fields`);
+    for (const [kind, k] of Object.entries(s.byKind)) assert.ok(k.refused > 0, `${model}: ${kind} never refused`);
+    console.log(`${model.split('/').pop()}: ${cases} cases, ${s.loaded} loaded, ${s.refused} refused; ${JSON.stringify(s.byKind)}; ${s.lengthFields} length fields`);
+  }
+  assert.ok(total >= 2000);
+});
