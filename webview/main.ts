@@ -3,7 +3,7 @@
 import { isHostToWebview, type HostToWebview, type PanelState } from '../src/shared/protocol';
 import { METHODS, type LayerOverride, type Method } from '../src/shared/report';
 import { button, checkbox, dropdown, progressRing, registerComponents, setDisabled, slider, textField } from './components';
-import { budgetRange, computePlan, effectiveBudget, viewOrder, type Plan, type SortKey } from './plan';
+import { budgetRange, computePlan, effectiveBudget, uncompressedCurves, viewOrder, type Plan, type SortKey } from './plan';
 import { LayerTable } from './table';
 import { Charts } from './charts';
 import { fmtBits, fmtBytes, fmtDb, fmtInt, fmtMs, fmtRatio, fmtShape, fmtShare } from './format';
@@ -407,7 +407,7 @@ function renderSummary(): void {
   setDisabled(validateBtn, state.report == null);
   compressBtn.classList.toggle('hidden', state.report != null);
   if (steerable) {
-    const r = budgetRange(state.curves!);
+    const r = budgetRange([...state.curves!, ...uncompressedCurves(state.inspect.layers, state.curves!)]);
     budgetSlider.setRange(Math.floor(r.min * 100) / 100, Math.min(16, Math.ceil(r.max * 100) / 100));
     budgetRangeText.textContent = `${fmtBits(r.min)} – ${fmtBits(r.max)}`;
     const b = effectiveBudget(state);

@@ -23,30 +23,36 @@ export const RAW_BITS: Record<Method, number> = {
   float: 32,
 };
 
-/** The option an override pins: same method; for sbnn/sparse01 the nearest share of ones, or the
- *  least-error option of that method when ones is free (the free optimum is the least-error split). */
-export function optionForOverride(curve: LayerCurve, o: LayerOverride): LayerOption | null {
+/** The option an override pins. Mirrors the engine's planning (src/engine/compress.ts planLayers /
+ *  optionFor) so the panel shows what Export writes: sbnn / sparse01 without a share of ones use the
+ *  run's `settings.ones`; then the option with the nearest share of ones (first on ties), or without
+ *  a share the option whose ones is null, else the first of that method. Null when the curve has no
+ *  option of that method (the engine then keeps the layer's weights as they are). */
+export function optionForOverride(curve: LayerCurve, o: LayerOverride, settingsOnes: number | null = null): LayerOption | null {
   const same = curve.options.filter((x) => x.method === o.method);
   if (same.length === 0) return null;
-  let best = same[0];
-  for (const x of same) {
-    if (o.ones != null && x.ones != null && best.ones != null) {
-      const d = Math.abs(x.ones - o.ones);
-      const db = Math.abs(best.ones - o.ones);
-      if (d < db || (d === db && x.error < best.error)) best = x;
-    } else if (x.error < best.error) best = x;
-  }
-  return best;
+  const ones = o.ones ?? (o.method === 'sbnn' || o.method === 'sparse01' ? settingsOnes : null);
+  if (ones == null || same.length === 1) return same.find((x) => x.ones === null) ?? same[0];
+  return same.reduce((a, b) => (Math.abs((b.ones ?? 0) - ones) < Math.abs((a.ones ?? 0) - ones) ? b : a));
 }
 
-/** Layers pinned before the allocator runs: user overrides, then keep-first-last at int8. */
+/** Stored bits per weight of a layer the engine does not compress (already quantized, or not float,
+ *  or outside the run's layer glob): it still counts toward the average (as in compress.ts). */
+export function storedBitsPerWeight(l: LayerInfo): number {
+  if (l.quantized) return l.dtype.includes('4') ? 4 : 8;
+  return l.dtype === 'FLOAT16' || l.dtype === 'BFLOAT16' ? 16 : 32;
+}
+
+/** Layers pinned before the allocator runs: user overrides, then keep-first-last at int8 (when more
+ *  than two layers are compressible, as the engine does). */
 export function fixedOptions(
   curves: LayerCurve[],
   overrides: Record<string, LayerOverride>,
   keepFirstLast: boolean,
+  settingsOnes: number | null = null,
 ): Record<string, LayerOption> {
   const fixed: Record<string, LayerOption> = {};
-  if (keepFirstLast && curves.length > 0) {
+  if (keepFirstLast && curves.length > 2) {
     for (const c of [curves[0], curves[curves.length - 1]]) {
       const o = optionForOverride(c, { method: 'int8' });
       if (o) fixed[c.name] = o;
@@ -55,10 +61,31 @@ export function fixedOptions(
   for (const c of curves) {
     const ov = overrides[c.name];
     if (!ov) continue;
-    const o = optionForOverride(c, ov);
+    const o = optionForOverride(c, ov, settingsOnes);
     if (o) fixed[c.name] = o;
   }
   return fixed;
+}
+
+/** One-option pseudo-curves for the layers without a curve (see storedBitsPerWeight); shared weights
+ *  count once. Names cannot clash with layer names (they start with NUL). */
+export function uncompressedCurves(layers: LayerInfo[], curves: LayerCurve[]): LayerCurve[] {
+  const withCurve = new Set(curves.map((c) => c.name));
+  const seen = new Set<string>();
+  for (const l of layers) if (withCurve.has(l.name)) seen.add(l.weight);
+  const out: LayerCurve[] = [];
+  for (const l of layers) {
+    if (withCurve.has(l.name) || seen.has(l.weight)) continue;
+    seen.add(l.weight);
+    out.push({
+      name: `\u0000fixed:${l.weight}`,
+      params: l.params,
+      energy: 0,
+      sensitivity: 0,
+      options: [{ method: 'float', ones: null, bits: storedBitsPerWeight(l) * l.params, error: 0 }],
+    });
+  }
+  return out;
 }
 
 /** Cheapest and dearest average bits/weight the curves allow (the budget control's range). */
@@ -159,8 +186,10 @@ export function computePlan(state: PanelState, latency?: LatencyFn): Plan {
   let allocation: Allocation | null = null;
   let fixed: Record<string, LayerOption> = {};
   if (curves && curves.length > 0 && budget != null) {
-    fixed = fixedOptions(curves, state.overrides, keepFirstLastOf(state));
-    allocation = allocateBudget({ curves, budgetBitsPerWeight: budget, fixed });
+    fixed = fixedOptions(curves, state.overrides, keepFirstLastOf(state), state.report?.settings.ones ?? null);
+    const extra = uncompressedCurves(state.inspect.layers, curves);
+    for (const c of extra) fixed[c.name] = c.options[0];
+    allocation = allocateBudget({ curves: extra.length ? [...curves, ...extra] : curves, budgetBitsPerWeight: budget, fixed });
   }
 
   const rows: Row[] = state.inspect.layers.map((l, index) => {

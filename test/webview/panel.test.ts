@@ -81,8 +81,8 @@ async function setBudget(pp: PanelPage, b: number): Promise<void> {
 
 test('layer panel in Chromium on a real model', { skip: skip ?? false, timeout: 300_000 }, async (t) => {
   mkdirSync(OUT, { recursive: true });
-  const [{ state, engine }] = await Promise.all([realPanelState(), buildWebviewBundle()]);
-  t.diagnostic(`state from ${engine}: ${state.inspect.layers.length} layers, ${state.curves!.length} curves`);
+  const [state] = await Promise.all([realPanelState(), buildWebviewBundle()]);
+  t.diagnostic(`compressModel at ${state.budget} bits/weight: ${state.inspect.layers.length} layers, ${state.curves!.length} curves`);
   const names = state.inspect.layers.map((l) => l.name);
   assert.ok(names.length >= 10, 'the model has layers');
   const browser: Browser = await launch();
@@ -96,8 +96,12 @@ test('layer panel in Chromium on a real model', { skip: skip ?? false, timeout: 
     assert.deepEqual(await allRowNames(pp), names);
     assert.equal(await pp.page.textContent('#row-count'), `${names.length} of ${names.length} layers`);
 
-    // Totals as allocateBudget gives them at the state's budget.
-    await assertTotals(pp, expected(state, state.budget!, {}));
+    // Totals as allocateBudget gives them at the state's budget, and the same plan the engine made.
+    const initial = expected(state, state.budget!, {});
+    await assertTotals(pp, initial);
+    assert.equal(initial.bitsPerWeight, state.report!.totals.bitsPerWeight, 'webview re-plan = engine plan');
+    const methods = await pp.page.$$eval('.rows .row .c-method', (c) => c.map((x) => x.textContent!.replace(/ [⚓✎]$/, '')));
+    assert.deepEqual(methods, state.report!.layers.slice(0, methods.length).map((l) => l.method));
 
     // Sort by params: descending first (numbers), then ascending; ties keep model order.
     const byParams = (dir: number) =>

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LayerCurve, LayerOption } from '../../src/shared/report';
 import { allocateBudget } from '../../src/engine/budget/allocate';
-import { budgetRange, computePlan, fixedOptions, optionForOverride, sqnrDb, viewOrder, type Row } from '../../webview/plan';
+import { budgetRange, computePlan, fixedOptions, optionForOverride, sqnrDb, uncompressedCurves, viewOrder, type Row } from '../../webview/plan';
 import { syntheticPanelState } from './synthetic';
 
 const opt = (method: LayerOption['method'], ones: number | null, bits: number, error: number): LayerOption => ({ method, ones, bits, error });
@@ -21,10 +21,11 @@ test('sqnrDb: 10 log10(energy / error), infinite when lossless', () => {
   assert.equal(sqnrDb(50, 0), Infinity);
 });
 
-test('optionForOverride: nearest share of ones, least error when free, null when absent', () => {
+test('optionForOverride: nearest share of ones (run default when unset), as the engine plans', () => {
   assert.equal(optionForOverride(curve, { method: 'sbnn', ones: 0.22 }), curve.options[1]);
   assert.equal(optionForOverride(curve, { method: 'sbnn', ones: 0.35 }), curve.options[2]);
-  assert.equal(optionForOverride(curve, { method: 'sbnn', ones: null }), curve.options[1]);
+  assert.equal(optionForOverride(curve, { method: 'sbnn', ones: null }, 0.38), curve.options[2]);
+  assert.equal(optionForOverride(curve, { method: 'sbnn', ones: null }, null), curve.options[0]);
   assert.equal(optionForOverride(curve, { method: 'float' }), curve.options[4]);
   assert.equal(optionForOverride(curve, { method: 'int2' }), null);
 });
@@ -40,6 +41,20 @@ test('fixedOptions: first and last at int8 unless overridden; overrides pin thei
     b: curve.options[0],
     c: curve.options[3],
   });
+});
+
+test('uncompressedCurves: layers without a curve count once at their stored bits', () => {
+  const s = syntheticPanelState(4, 2);
+  const [l0, l1, l2, l3] = s.inspect.layers;
+  const layers = [l0, { ...l1, quantized: true, dtype: 'INT8' }, { ...l2, dtype: 'FLOAT16' }, { ...l3, weight: l2.weight, dtype: 'FLOAT16' }];
+  const extra = uncompressedCurves(layers, [s.curves![0]]);
+  assert.deepEqual(
+    extra.map((c) => [c.name, c.params, c.options[0].bits]),
+    [
+      [`\u0000fixed:${l1.weight}`, l1.params, 8 * l1.params],
+      [`\u0000fixed:${l2.weight}`, l2.params, 16 * l2.params],
+    ],
+  );
 });
 
 test('budgetRange: cheapest and dearest average bits per weight', () => {
