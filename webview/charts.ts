@@ -21,6 +21,18 @@ import { fmtBits, fmtDb, fmtMs, fmtShare } from './format';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, PointElement, ScatterController, Tooltip, Legend);
 
+type PointStyle = 'circle' | 'triangle' | 'rect' | 'rectRot' | 'crossRot' | 'star' | 'rectRounded' | 'cross';
+const POINT_STYLES: Record<Method, PointStyle> = {
+  sbnn: 'circle',
+  sparse01: 'triangle',
+  bnn: 'rect',
+  ternary: 'rectRot',
+  int2: 'crossRot',
+  int4: 'star',
+  int8: 'rectRounded',
+  float: 'cross',
+};
+
 export interface ThemeColors {
   fg: string;
   grid: string;
@@ -193,12 +205,17 @@ export class Charts {
         rowsText.push([o.method, fmtShare(o.ones), fmtBits(x), fmtDb(y), o === chosen ? 'chosen' : '']);
       }
     }
-    const datasets: { label: string; data: { x: number; y: number }[]; backgroundColor: string; borderColor: string; pointRadius: number }[] = [...byMethod.entries()].map(([m, pts], i) => ({
+    // Themes give six chart colors; a point shape per method keeps eight methods apart (and does
+    // not rely on color alone).
+    const datasets: { label: string; data: { x: number; y: number }[]; backgroundColor: string; borderColor: string; pointRadius: number; pointStyle: PointStyle }[] = [
+      ...byMethod.entries(),
+    ].map(([m, pts], i) => ({
       label: m as string,
       data: pts,
       backgroundColor: c.series[i % c.series.length],
       borderColor: c.series[i % c.series.length],
-      pointRadius: 3,
+      pointRadius: 4,
+      pointStyle: POINT_STYLES[m],
     }));
     if (curve && chosen) {
       const y = sqnrDb(curve.energy, chosen.error);
@@ -207,10 +224,12 @@ export class Charts {
         data: Number.isFinite(y) ? [{ x: chosen.bits / curve.params, y }] : [],
         backgroundColor: 'transparent',
         borderColor: c.chosen,
-        pointRadius: 8,
+        pointRadius: 9,
+        pointStyle: 'circle',
       });
     }
     const opts = baseOptions(c, 'SQNR dB', false)!;
+    opts.plugins!.legend = { labels: { color: c.fg, usePointStyle: true, boxWidth: 8 } };
     (opts.scales as Record<string, unknown>).x = {
       type: 'logarithmic',
       title: { display: true, text: 'bits / weight (log)', color: c.fg },

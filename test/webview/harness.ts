@@ -51,7 +51,7 @@ export interface PanelPage {
 }
 
 export interface OpenOptions {
-  theme: 'light' | 'dark';
+  theme: 'light' | 'dark' | 'hc';
   /** State embedded in the HTML (as the host does on first render). */
   embedded?: PanelState;
   width?: number;

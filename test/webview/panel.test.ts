@@ -208,6 +208,17 @@ test('layer panel in Chromium on a real model', { skip: skip ?? false, timeout: 
     assert.deepEqual(dark.pageErrors, []);
     await dark.page.context().close();
 
+    // High contrast: borders from --vscode-contrastBorder.
+    const hc = await openPanel(browser, { theme: 'hc', embedded: { ...state, overrides: { [names[4]]: { method: 'int8', ones: null, prune: null } } } });
+    await hc.page.waitForSelector('.rows .row');
+    await hc.page.click(`.rows .row[data-name="${names[4]}"]`);
+    assert.equal(await hc.page.$eval('.layer-table', (e) => getComputedStyle(e).borderTopColor), 'rgb(111, 195, 223)');
+    await hc.page.waitForTimeout(100);
+    await hc.page.screenshot({ path: join(OUT, 'panel-high-contrast.png'), fullPage: true });
+    assert.deepEqual(await hc.cspViolations(), []);
+    assert.deepEqual(hc.pageErrors, []);
+    await hc.page.context().close();
+
     // Inspect-only panel: no plan, so Export is disabled and Compress posts compress.
     const insp = await openPanel(browser, { theme: 'light' });
     await insp.send({ type: 'init', state: { ...state, report: null, curves: null, budget: null } });

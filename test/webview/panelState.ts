@@ -2,7 +2,7 @@
 // text-direction classifier), produced by the engine's compressModel exactly as the host does.
 import { basename, join } from 'node:path';
 import type { PanelState } from '../../src/shared/protocol';
-import { compressModel, defaultSettings } from '../../src/engine/api';
+import { applyShapes, compressModel, defaultSettings, measureShapes } from '../../src/engine/api';
 import { ROOT } from './harness';
 
 export const CLS_MODEL = join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
@@ -12,12 +12,15 @@ export const PROFILES = [
   { id: 'arm-cortex-a72', label: 'Arm Cortex-A72' },
 ];
 
-/** PanelState of `model` compressed at `budget` bits per weight (default settings otherwise). */
+/** PanelState of `model` compressed at `budget` bits per weight (default settings otherwise), with
+ *  the layers' shapes and MACs measured by ONNX Runtime. */
 export async function realPanelState(model = CLS_MODEL, budget = 2): Promise<PanelState> {
   const s = await compressModel(model, { ...defaultSettings(), budget });
+  // The host adds shapes and MACs from its ONNX Runtime process; do the same here.
+  const inspect = applyShapes(s.inspect, await measureShapes(model));
   return {
     modelName: basename(model),
-    inspect: s.inspect,
+    inspect,
     report: s.report,
     curves: s.curves,
     budget,

@@ -1,5 +1,6 @@
 // A subset of the CSS variables VS Code injects into webviews, with the values of its default
-// "Light Modern" and "Dark Modern" themes, so the panel can be screenshot in both outside VS Code.
+// "Light Modern", "Dark Modern" and "Dark High Contrast" themes, so the panel can be screenshot in
+// each outside VS Code.
 const common = `
   --vscode-font-family: system-ui, -apple-system, "Segoe UI", "Ubuntu", "Droid Sans", sans-serif;
   --vscode-font-size: 13px;
@@ -7,7 +8,7 @@ const common = `
   --vscode-editor-font-family: "Droid Sans Mono", "monospace", monospace;
 `;
 
-export const THEMES: Record<'light' | 'dark', { bodyClass: string; css: string }> = {
+export const THEMES: Record<'light' | 'dark' | 'hc', { bodyClass: string; css: string }> = {
   light: {
     bodyClass: 'vscode-light',
     css: `:root {${common}
@@ -94,6 +95,50 @@ export const THEMES: Record<'light' | 'dark', { bodyClass: string; css: string }
   --vscode-charts-blue: #3794ff;
   --vscode-charts-yellow: #cca700;
   --vscode-charts-orange: #d18616;
+  --vscode-charts-green: #89d185;
+  --vscode-charts-purple: #b180d7;
+}`,
+  },
+  hc: {
+    bodyClass: 'vscode-high-contrast',
+    css: `:root {${common}
+  --vscode-foreground: #ffffff;
+  --vscode-descriptionForeground: #ffffff;
+  --vscode-errorForeground: #f48771;
+  --vscode-editor-background: #000000;
+  --vscode-panel-border: #6fc3df;
+  --vscode-widget-border: #6fc3df;
+  --vscode-focusBorder: #f38518;
+  --vscode-contrastBorder: #6fc3df;
+  --vscode-contrastActiveBorder: #f38518;
+  --vscode-button-background: #000000;
+  --vscode-button-foreground: #ffffff;
+  --vscode-button-border: #6fc3df;
+  --vscode-button-secondaryBackground: #000000;
+  --vscode-button-secondaryForeground: #ffffff;
+  --vscode-dropdown-background: #000000;
+  --vscode-dropdown-foreground: #ffffff;
+  --vscode-dropdown-border: #6fc3df;
+  --vscode-dropdown-listBackground: #000000;
+  --vscode-input-background: #000000;
+  --vscode-input-foreground: #ffffff;
+  --vscode-input-border: #6fc3df;
+  --vscode-input-placeholderForeground: #ffffffb3;
+  --vscode-checkbox-background: #000000;
+  --vscode-checkbox-border: #6fc3df;
+  --vscode-list-hoverBackground: #000000;
+  --vscode-list-activeSelectionBackground: #000000;
+  --vscode-list-activeSelectionForeground: #ffffff;
+  --vscode-editorGroupHeader-tabsBackground: #000000;
+  --vscode-sideBar-background: #000000;
+  --vscode-editorWarning-foreground: #ffd370;
+  --vscode-progressBar-background: #6fc3df;
+  --vscode-charts-foreground: #ffffff;
+  --vscode-charts-lines: rgba(255, 255, 255, 0.5);
+  --vscode-charts-red: #f14c4c;
+  --vscode-charts-blue: #3794ff;
+  --vscode-charts-yellow: #ffd370;
+  --vscode-charts-orange: #ff8c00;
   --vscode-charts-green: #89d185;
   --vscode-charts-purple: #b180d7;
 }`,
