@@ -214,3 +214,34 @@ test('bad options give one clear error', () => {
   assert.throws(() => quantize(w, 'sbnn', { perChannel: { shape: [6], axis: 1 } }), /axis 1 is outside/);
   assert.throws(() => quantize(w, 'sbnn', { mask: new Uint8Array(5) }), /mask has 5 entries/);
 });
+
+test('big tensors (histogram selection path): exactly k ones, ties by index, error equals the sorted curve', async () => {
+  const { errorCurve } = await import('../../src/engine/curve/index');
+  const r = mulberry32(19);
+  for (const dist of ['ties', 'normal', 'bimodal'] as const) {
+    const w = sample(r, 100_000, dist);
+    const curve = errorCurve(w);
+    for (const p of [0.03, 0.25, 0.6]) {
+      for (const method of ['sbnn', 'sparse01'] as const) {
+        const res = quantize(w, method, { ones: p });
+        const k = method === 'sbnn' ? sbnnOnes(p, w.length) : sparse01Ones(p, w.length);
+        let ones = 0;
+        for (const c of res.codes) ones += c;
+        assert.equal(ones, k, `${method} ${dist} p=${p}`);
+        close(res.error, method === 'sbnn' ? curve.sbnnErrorAt(p) : curve.sparse01ErrorAt(p), `${method} ${dist} p=${p}`);
+        selfConsistent(w, res);
+        // The ones are a value range plus, at the boundary value, a prefix by index.
+        const oneVals = w.filter((_, i) => res.codes[i] === 1);
+        const zeroVals = w.filter((_, i) => res.codes[i] === 0);
+        const top = res.q[res.codes.indexOf(1)] === res.alpha![0] && Math.min(...oneVals) >= Math.max(...zeroVals);
+        const t = top ? Math.min(...oneVals) : Math.max(...oneVals);
+        let seenZeroAtT = false;
+        for (let i = 0; i < w.length; i++) {
+          if (w[i] !== t) continue;
+          if (res.codes[i] === 0) seenZeroAtT = true;
+          else assert.ok(!seenZeroAtT, `${method} ${dist}: tie at ${t} taken out of index order`);
+        }
+      }
+    }
+  }
+});

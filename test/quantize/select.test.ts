@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { quickselect } from '../../src/engine/quantize/select';
+import { sortFloat32 } from '../../src/engine/quantize/sort';
+import { extremeSumsHistogram, extremeSumsSelect } from '../../src/engine/quantize/sbnn';
 import { DISTS, mulberry32, sample } from '../helpers/rng';
 
 test('quickselect puts the k-th smallest at k and partitions around it', () => {
@@ -43,4 +45,35 @@ test('quickselect survives adversarial inputs (all equal, sorted, reversed, orga
 
 test('quickselect rejects k outside the range', () => {
   assert.throws(() => quickselect(new Float32Array(3), 3), RangeError);
+});
+
+test('sortFloat32 (radix) sorts like the comparison sort, zeros and extremes included', () => {
+  const r = mulberry32(5);
+  for (const n of [0, 1, 100, 2047, 2048, 50_000]) {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = r();
+      a[i] = u < 0.1 ? 0 : u < 0.15 ? -0 : u < 0.2 ? 3.4e38 * (r() - 0.5) : u < 0.25 ? 1e-40 * (r() - 0.5) : (r() - 0.5) * 10;
+    }
+    const expect = Float32Array.from(a).sort();
+    sortFloat32(a);
+    for (let i = 0; i < n; i++) assert.ok(a[i] === expect[i], `n=${n} i=${i}: ${a[i]} vs ${expect[i]}`);
+  }
+});
+
+test('histogram and selection paths of extremeSums agree (sums, thresholds, tie counts)', () => {
+  const r = mulberry32(6);
+  for (const dist of DISTS) {
+    const v = sample(r, 70_000, dist);
+    for (const k of [1, 7, 700, 35_000, 69_999]) {
+      const h = extremeSumsHistogram(v, k);
+      const s = extremeSumsSelect(v, k, new Float32Array(v.length));
+      assert.equal(h.tTop, s.tTop);
+      assert.equal(h.tBot, s.tBot);
+      assert.equal(h.tiesTop, s.tiesTop);
+      assert.equal(h.tiesBot, s.tiesBot);
+      for (const [a, b] of [[h.sTop, s.sTop], [h.sBot, s.sBot]] as const)
+        assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${dist} k=${k}: ${a} vs ${b}`);
+    }
+  }
 });

@@ -1,4 +1,4 @@
-// Error curves (method.md §2): after one sort of each group's kept weights and prefix sums, the
+// Error curves (method.md §2): after one (radix) sort of each group's kept weights and prefix sums, the
 // exact error of sbnn / sparse01 for any number of ones costs O(1); bnn, ternary and intK come
 // from the same sorted data. The allocator and the UI sliders query curves, never the weights.
 import type { LayerOption } from '../../shared/report';
@@ -8,6 +8,7 @@ import { absPrefix, intLevel, intLevels, searchIntScale } from '../quantize/intk
 import { bestSplit } from '../quantize/sbnn';
 import { bestSparse01 } from '../quantize/sparse01';
 import { bestTernary } from '../quantize/ternary';
+import { sortFloat32 } from '../quantize/sort';
 
 export interface CurveOptions {
   perChannel?: ChannelSpec | null;
@@ -94,7 +95,7 @@ export class ErrorCurve {
       this.size[c] = m;
       maxSize = Math.max(maxSize, m);
       const seg = sorted.subarray(a, a + m);
-      seg.sort();
+      sortFloat32(seg);
       const base = a + c;
       let s = 0;
       let s2 = 0;

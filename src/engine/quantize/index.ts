@@ -49,7 +49,7 @@ export interface QuantResult {
 
 const INT_BITS: Partial<Record<Method, number>> = { int8: 8, int4: 4, int2: 2 };
 
-type Kernel = (v: Float32Array, q: Float32Array, codes: Uint8Array, ones: number | null, scratch: Float32Array) => GroupResult;
+type Kernel = (v: Float32Array, q: Float32Array, codes: Uint8Array, ones: number | null, scratch: (m: number) => Float32Array) => GroupResult;
 
 function kernelFor(method: Method): Kernel {
   switch (method) {
@@ -104,7 +104,9 @@ export function quantize(w: Float32Array, method: Method, opts: QuantizeOptions 
   const q = new Float32Array(n);
   const codes = new Uint8Array(n);
   const results: GroupResult[] = [];
-  const scratch = new Float32Array(layout.size);
+  // Scratch for copies (selection, sorting), allocated on first use: the big-group fixed-p path needs none.
+  let scratchBuf: Float32Array | null = null;
+  const scratch = (m: number) => (scratchBuf ??= new Float32Array(layout.size)).subarray(0, m);
   if (!mask && layout.outer === 1) {
     // Contiguous groups (per tensor, or channel axis 0): work on views, no gather.
     for (let c = 0; c < G; c++) {

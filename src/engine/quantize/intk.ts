@@ -4,6 +4,7 @@
 // With |w| sorted and prefix sums of |w| and w^2 the error at any s costs O(L log n).
 // Tests compare both paths against a fine brute-force grid.
 import type { GroupResult } from './common';
+import { sortFloat32 } from './sort';
 
 export const intLevels = (bits: number): number => 2 ** (bits - 1) - 1;
 
@@ -244,13 +245,13 @@ export function intLevel(ax: number, s: number, levels: number): number {
 }
 
 /** intK on one group. Codes = signed level + L (0 .. 2L). The scale is stored as float32. */
-export function intGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, bits: number, scratch: Float32Array): GroupResult {
+export function intGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, bits: number, scratch: (m: number) => Float32Array): GroupResult {
   const m = v.length;
   const levels = intLevels(bits);
   if (m === 0) return { alpha: 0, beta: 0, scale: 0, error: 0, ones: 0 };
-  const abs = scratch.subarray(0, m);
+  const abs = scratch(m);
   for (let i = 0; i < m; i++) abs[i] = Math.abs(v[i]!);
-  abs.sort();
+  sortFloat32(abs);
   const s = Math.fround(searchIntScale({ abs, ...absPrefix(abs) }, levels).scale);
   const error = intAssign(v, q, codes, s, levels);
   return { alpha: 0, beta: 0, scale: s, error, ones: 0 };

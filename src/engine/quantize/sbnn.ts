@@ -3,14 +3,33 @@
 // takes the k largest or the k smallest values; O(n) by selection. With k free the optimum is the
 // best split of the sorted values (exact 1-D two-means), and the ones are the minority side.
 import { quickselect } from './select';
+import { floatKey, sortFloat32 } from './sort';
 import { assignTwoLevel, moments, sbnnOnes, twoLevelError, type GroupResult } from './common';
 
-/** Top-k and bottom-k sums and thresholds of v, via two selections on `scratch`. */
-export function extremeSums(v: Float32Array, k: number, scratch: Float32Array) {
+export interface ExtremeSums {
+  /** Sum and threshold of the k largest values; `tiesTop` of the values equal to tTop are among them. */
+  sTop: number;
+  tTop: number;
+  tiesTop: number;
+  /** Same for the k smallest. */
+  sBot: number;
+  tBot: number;
+  tiesBot: number;
+}
+
+/** Below this size, selection on a copy; above, one histogram pass over the float bits. */
+const HISTOGRAM_MIN = 1 << 16;
+
+/** Top-k and bottom-k sums and thresholds of v (1 <= k < m), without a sort. */
+export function extremeSums(v: Float32Array, k: number, scratch: (m: number) => Float32Array): ExtremeSums {
+  return v.length >= HISTOGRAM_MIN ? extremeSumsHistogram(v, k) : extremeSumsSelect(v, k, scratch(v.length));
+}
+
+/** Two quickselects on a copy: a[m-k..m) = the k largest, then a[0..k) = the k smallest. */
+export function extremeSumsSelect(v: Float32Array, k: number, a: Float32Array): ExtremeSums {
   const m = v.length;
-  const a = scratch.subarray(0, m);
   a.set(v);
-  const tTop = quickselect(a, m - k); // a[m-k..m) = the k largest
+  const tTop = quickselect(a, m - k);
   let sTop = 0;
   let gt = 0;
   for (let i = m - k; i < m; i++) {
@@ -30,8 +49,57 @@ export function extremeSums(v: Float32Array, k: number, scratch: Float32Array) {
   return { sTop, tTop, tiesTop: k - gt, sBot, tBot, tiesBot: k - lt };
 }
 
+/**
+ * Big groups: a histogram of the top 16 bits of the order-preserving float key finds the buckets
+ * holding the k-th largest and k-th smallest values; a second pass sums everything beyond them and
+ * gathers just those two buckets, where quickselect finishes. No copy of the group, O(n).
+ */
+export function extremeSumsHistogram(v: Float32Array, k: number): ExtremeSums {
+  const m = v.length;
+  const bits = new Uint32Array(v.buffer, v.byteOffset, m);
+  const counts = new Int32Array(65536);
+  for (let i = 0; i < m; i++) counts[floatKey(bits[i]!) >>> 16]!++;
+  let bt = 65535;
+  let above = 0;
+  while (above + counts[bt]! < k) above += counts[bt--]!;
+  let bb = 0;
+  let below = 0;
+  while (below + counts[bb]! < k) below += counts[bb++]!;
+  const gT = new Float32Array(counts[bt]!);
+  const gB = new Float32Array(counts[bb]!);
+  let nT = 0;
+  let nB = 0;
+  let sAbove = 0;
+  let sBelow = 0;
+  for (let i = 0; i < m; i++) {
+    const b = floatKey(bits[i]!) >>> 16;
+    const x = v[i]!;
+    if (b > bt) sAbove += x;
+    else if (b === bt) gT[nT++] = x;
+    if (b < bb) sBelow += x;
+    else if (b === bb) gB[nB++] = x;
+  }
+  const rTop = k - above;
+  const tTop = quickselect(gT, nT - rTop);
+  let sTop = sAbove;
+  let gt = above;
+  for (let i = nT - rTop; i < nT; i++) {
+    sTop += gT[i]!;
+    if (gT[i]! > tTop) gt++;
+  }
+  const rBot = k - below;
+  const tBot = quickselect(gB, rBot - 1);
+  let sBot = sBelow;
+  let lt = below;
+  for (let i = 0; i < rBot; i++) {
+    sBot += gB[i]!;
+    if (gB[i]! < tBot) lt++;
+  }
+  return { sTop, tTop, tiesTop: k - gt, sBot, tBot, tiesBot: k - lt };
+}
+
 /** sbnn on one group's kept values. `p` = share of ones, or null for the free optimum. */
-export function sbnnGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, p: number | null, scratch: Float32Array): GroupResult {
+export function sbnnGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, p: number | null, scratch: (m: number) => Float32Array): GroupResult {
   const m = v.length;
   if (m === 0) return { alpha: 0, beta: 0, scale: 0, error: 0, ones: 0 };
   const { sum: total, sq } = moments(v);
@@ -56,9 +124,9 @@ export function sbnnGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, p
     ties = top ? x.tiesTop : x.tiesBot;
     s = top ? x.sTop : x.sBot;
   } else {
-    const a = scratch.subarray(0, m);
+    const a = scratch(m);
     a.set(v);
-    a.sort();
+    sortFloat32(a);
     if (a[0] === a[m - 1]) {
       // Constant group: one level is exact; no ones at all.
       const c = a[0]!;

@@ -1,9 +1,10 @@
 // Sparse binary {0, alpha} (method.md §2): E = S2 - S^2/k is extreme in S, so the k ones are the
 // top-k or bottom-k values by value, alpha = S/k. Free k: the best k over both ends of the sort.
 import { extremeSums } from './sbnn';
+import { sortFloat32 } from './sort';
 import { assignTwoLevel, moments, sparse01Ones, type GroupResult } from './common';
 
-export function sparse01Group(v: Float32Array, q: Float32Array, codes: Uint8Array, p: number | null, scratch: Float32Array): GroupResult {
+export function sparse01Group(v: Float32Array, q: Float32Array, codes: Uint8Array, p: number | null, scratch: (m: number) => Float32Array): GroupResult {
   const m = v.length;
   if (m === 0) return { alpha: 0, beta: 0, scale: 0, error: 0, ones: 0 };
   let top: boolean;
@@ -27,9 +28,9 @@ export function sparse01Group(v: Float32Array, q: Float32Array, codes: Uint8Arra
       s = top ? x.sTop : x.sBot;
     }
   } else {
-    const a = scratch.subarray(0, m);
+    const a = scratch(m);
     a.set(v);
-    a.sort();
+    sortFloat32(a);
     const b = bestSparse01(a);
     top = b.top;
     k = b.k;

@@ -2,6 +2,7 @@
 // a = their mean |w|, error S2 - A_j^2/j. Scanning |w| sorted descending with a running sum A_j
 // gives the exact optimal threshold.
 import type { GroupResult } from './common';
+import { sortFloat32 } from './sort';
 
 /** Best count j of nonzeros over ascending |w| in `abs`; returns j and A_j (0, 0 if all zero). */
 export function bestTernary(abs: Float32Array): { j: number; s: number } {
@@ -21,12 +22,12 @@ export function bestTernary(abs: Float32Array): { j: number; s: number } {
 }
 
 /** Codes: 0 = -a, 1 = 0, 2 = +a. `ones` of the result is unused (0). */
-export function ternaryGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, scratch: Float32Array): GroupResult {
+export function ternaryGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, scratch: (m: number) => Float32Array): GroupResult {
   const m = v.length;
   if (m === 0) return { alpha: 0, beta: 0, scale: 0, error: 0, ones: 0 };
-  const abs = scratch.subarray(0, m);
+  const abs = scratch(m);
   for (let i = 0; i < m; i++) abs[i] = Math.abs(v[i]!);
-  abs.sort();
+  sortFloat32(abs);
   const { j, s } = bestTernary(abs);
   const a = j > 0 ? Math.fround(s / j) : 0;
   const t = j > 0 ? abs[m - j]! : Infinity;
