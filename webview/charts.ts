@@ -133,6 +133,25 @@ export class Charts {
     return (this.colors ??= themeColors());
   }
 
+  /** PNG snapshots of the charts on an opaque background (for the shareable report). */
+  images(background: string): { src: string; alt: string }[] {
+    const out: { src: string; alt: string }[] = [];
+    for (const f of [this.bits, this.latency, this.curve]) {
+      const cv = f.canvas;
+      if (!cv.width || !cv.height) continue;
+      const flat = document.createElement('canvas');
+      flat.width = cv.width;
+      flat.height = cv.height;
+      const g = flat.getContext('2d');
+      if (!g) continue;
+      g.fillStyle = background;
+      g.fillRect(0, 0, flat.width, flat.height);
+      g.drawImage(cv, 0, 0);
+      out.push({ src: flat.toDataURL('image/png'), alt: cv.getAttribute('aria-label') ?? '' });
+    }
+    return out;
+  }
+
   updateLayers(rows: Row[], dtypes: string[], latencyBefore: (number | null)[]): void {
     const c = this.c();
     const labels = rows.map((r) => r.name);

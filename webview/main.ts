@@ -9,6 +9,7 @@ import { Charts } from './charts';
 import { fmtBits, fmtBytes, fmtDb, fmtInt, fmtMs, fmtRatio, fmtShape, fmtShare } from './format';
 import { getVsCodeApi } from './vscodeApi';
 import { latencyEstimator } from './latency';
+import { shareReportHtml } from './shareReport';
 
 /** What the panel persists across reloads (vscode.setState): the PanelState itself (the host's panel
  *  serializer reads it back as one) plus the view's own settings under `ui`. */
@@ -126,7 +127,7 @@ const exportBtn = button({
     if (!state) return;
     flushReplan();
     setStatus('Exporting…', null, true);
-    vscode.postMessage({ type: 'export', budget: state.budget, overrides: { ...state.overrides } });
+    vscode.postMessage({ type: 'export', budget: state.budget, overrides: { ...state.overrides }, shareHtml: shareHtml() });
   },
 });
 const steerRow = el('div', 'steer-row');
@@ -352,6 +353,21 @@ function scheduleCharts(): void {
     chartsScheduled = false;
     renderCharts();
   });
+}
+
+/** The shareable HTML report of what is being exported, in the panel's theme colors. */
+function shareHtml(): string | undefined {
+  if (!state || !plan) return undefined;
+  renderCharts(); // charts may be waiting for a settle timer; make the images current
+  const cs = getComputedStyle(document.body);
+  const v = (name: string, fallback: string): string => cs.getPropertyValue(name).trim() || fallback;
+  const colors = {
+    fg: v('--vscode-foreground', '#333333'),
+    bg: v('--vscode-editor-background', '#ffffff'),
+    muted: v('--vscode-descriptionForeground', '#666666'),
+    border: v('--vscode-panel-border', '#cccccc'),
+  };
+  return shareReportHtml(state, plan, charts.images(colors.bg), colors, new Date().toISOString());
 }
 
 function persist(): void {

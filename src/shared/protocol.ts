@@ -41,7 +41,14 @@ export type HostToWebview =
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'replan'; budget: number; overrides: Record<string, LayerOverride> }
-  | { type: 'export'; budget: number | null; overrides: Record<string, LayerOverride> }
+  | {
+      type: 'export';
+      budget: number | null;
+      overrides: Record<string, LayerOverride>;
+      /** A self-contained HTML report (summary, layer table, chart images) for sharing; the host
+       *  writes it next to the exported files when present. */
+      shareHtml?: string;
+    }
   | { type: 'validate' }
   | { type: 'compress' };
 
@@ -64,7 +71,7 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
     case 'replan':
       return isNum(m.budget) && isOverrides(m.overrides);
     case 'export':
-      return (m.budget === null || isNum(m.budget)) && isOverrides(m.overrides);
+      return (m.budget === null || isNum(m.budget)) && isOverrides(m.overrides) && (m.shareHtml === undefined || typeof m.shareHtml === 'string');
     default:
       return false;
   }

@@ -169,7 +169,21 @@ test('layer panel in Chromium on a real model', { skip: skip ?? false, timeout: 
     // Export posts export with the current budget and overrides; host replies show inline.
     await pp.page.click('#export');
     const exp = await lastOf(pp, 'export');
-    assert.deepEqual(exp, { type: 'export', budget: 1.2, overrides: ov });
+    assert.ok(exp.type === 'export' && typeof exp.shareHtml === 'string', 'export carries the shareable report');
+    const { shareHtml, ...expRest } = exp;
+    assert.deepEqual(expRest, { type: 'export', budget: 1.2, overrides: ov });
+    // The shareable report: every layer, the totals shown, chart images; opened it renders them.
+    const alloc12 = expected(state, 1.2, ov);
+    assert.equal((shareHtml!.match(/<tr><td/g) ?? []).length, names.length);
+    for (const n of names) assert.ok(shareHtml!.includes(`<td>${n}</td>`), n);
+    assert.ok(shareHtml!.includes(`<dt>Bits / weight</dt><dd>${fmtBits(alloc12.bitsPerWeight)}</dd>`));
+    assert.ok(shareHtml!.includes('<td>float (override)</td>'));
+    assert.equal((shareHtml!.match(/<img src="data:image\/png;base64,/g) ?? []).length, 3);
+    const share = await browser.newPage();
+    await share.setContent(shareHtml!);
+    assert.equal(await share.$$eval('img', (im) => im.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length), 3);
+    await share.screenshot({ path: join(OUT, 'share-report.png'), fullPage: false });
+    await share.close();
     await pp.send({ type: 'progress', message: 'Writing model.sbnn.onnx', fraction: 0.5 });
     assert.equal(await pp.page.textContent('#status .status-text'), 'Writing model.sbnn.onnx');
     await pp.send({ type: 'exported', files: ['/tmp/m.sbnn.onnx', '/tmp/m.sbnn', '/tmp/m.sbnn.json'] });
