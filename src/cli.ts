@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerCompress } from './cli/compress';
 import { registerInspect } from './cli/inspect';
 import { setVerbose } from './cli/run';
+import { registerValidate } from './cli/validate';
 import { TOOL_VERSION } from './engine/version';
 
 const program = new Command();
@@ -18,5 +19,6 @@ program
   });
 registerInspect(program);
 registerCompress(program);
+registerValidate(program);
 
 program.parseAsync(process.argv);

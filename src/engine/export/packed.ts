@@ -372,7 +372,7 @@ export function decodePacked(b: Uint8Array, file: string): PackedFile {
     if (kept !== expectedKept) throw damaged(`layer "${weight}": code count does not match the mask`);
     const np = groups * paramsPerGroup(method);
     const pb = rr.bytes(np * 4, 'parameters');
-    const params = new Float32Array(pb.slice().buffer);
+    const params = new Float32Array(new Uint8Array(pb).buffer); // copy: Buffer.slice would be a view
     const encoding = rr.u8('plane encoding');
     const prob0 = rr.u16('probability');
     const plane = rr.bytes(rr.u32('plane length'), 'plane');
@@ -382,7 +382,7 @@ export function decodePacked(b: Uint8Array, file: string): PackedFile {
     try {
       if (method === 'float') {
         if (plane.length !== n * 4) throw new Error('float plane size');
-        values = new Float32Array(plane.slice().buffer);
+        values = new Float32Array(new Uint8Array(plane).buffer);
       } else if (method === 'ternary') {
         if (plane.length !== Math.ceil(kept / 5)) throw new Error('ternary plane size');
         codes = unpackTrits(plane, kept);
