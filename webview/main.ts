@@ -409,7 +409,7 @@ function renderSummary(): void {
     const parts = [`cos ≥ ${minCos.toFixed(4)}`, `SQNR ≥ ${fmtDb(minSq)} dB`];
     if (v.top1Agreement != null) parts.push(`top-1 agree ${fmtShare(v.top1Agreement)}`);
     if (v.accuracy != null) parts.push(`acc ${fmtShare(v.accuracy)}${v.accuracyOriginal != null ? ` (orig ${fmtShare(v.accuracyOriginal)})` : ''}`);
-    sFidelity.textContent = parts.join(' · ') + ` · ${v.samples} ${v.generatedInputs ? 'generated' : ''} samples`;
+    sFidelity.textContent = parts.join(' · ') + ` · ${v.samples} ${v.generatedInputs ? 'generated' : 'given'} samples`;
   } else sFidelity.textContent = state.report ? 'not validated' : '—';
 
   const profiles = state.profiles;

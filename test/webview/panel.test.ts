@@ -9,7 +9,8 @@ import type { LayerOption, LayerOverride } from '../../src/shared/report';
 import { allocateBudget } from '../../src/engine/budget/allocate';
 import { buildWebviewBundle, chromiumMissing, launch, openPanel, ROOT, type PanelPage } from './harness';
 import { realPanelState } from './panelState';
-import { fmtBits, fmtDb, fmtRatio } from '../../webview/format';
+import { fmtBits, fmtDb, fmtMs, fmtRatio } from '../../webview/format';
+import { BUILTIN_PROFILES, estimateLayerMs } from '../../src/engine/cost/estimate';
 
 const OUT = join(ROOT, 'test-output', 'webview');
 const skip = chromiumMissing();
@@ -191,6 +192,22 @@ test('layer panel in Chromium on a real model', { skip: skip ?? false, timeout: 
     await pp.send({ type: 'error', message: 'model.onnx: export failed: disk full' });
     assert.equal(await pp.page.textContent('#status .status-text'), 'model.onnx: export failed: disk full');
     assert.ok(await pp.page.$eval('#status', (s) => s.classList.contains('error')));
+
+    // Profile selector: latency totals switch to the chosen profile's roofline estimates.
+    const arm = BUILTIN_PROFILES.find((p) => p.id === 'arm-cortex-a72')!;
+    const armBefore = state.inspect.layers.reduce((a, l) => a + estimateLayerMs(l, 'fp32', {}, arm)!, 0);
+    await pp.page.click('#profile');
+    await pp.page.click('#profile vscode-option[value="arm-cortex-a72"]');
+    await pp.page.waitForFunction((t) => document.getElementById('stat-latency')!.textContent!.startsWith(t), `${fmtMs(armBefore)} → `);
+    const persisted = await pp.page.evaluate(() => JSON.parse(localStorage.getItem('vscode-state')!).selectedProfile);
+    assert.equal(persisted, 'arm-cortex-a72');
+
+    // Validation figures appear in the header.
+    await pp.send({
+      type: 'validation',
+      validation: { samples: 8, generatedInputs: true, outputs: [{ name: 'softmax', cosine: 0.99871, sqnrDb: 23.46, maxAbsError: 0.02 }], top1Agreement: 0.875, accuracy: null, accuracyOriginal: null },
+    });
+    assert.equal(await pp.page.textContent('#stat-fidelity'), 'cos ≥ 0.9987 · SQNR ≥ 23.5 dB · top-1 agree 87.5% · 8 generated samples');
 
     // A malformed message is ignored (validated with isHostToWebview).
     await pp.send({ type: 'init' });
