@@ -370,11 +370,26 @@ function shareHtml(): string | undefined {
   return shareReportHtml(state, plan, charts.images(colors.bg), colors, new Date().toISOString());
 }
 
+// setState serializes the whole state (curves included), so a slider drag saves once it pauses.
+const PERSIST_DEBOUNCE_MS = 200;
+let persistTimer: ReturnType<typeof setTimeout> | null = null;
 function persist(): void {
+  if (persistTimer) clearTimeout(persistTimer);
+  persistTimer = setTimeout(persistNow, PERSIST_DEBOUNCE_MS);
+}
+function persistNow(): void {
+  if (persistTimer) clearTimeout(persistTimer);
+  persistTimer = null;
   if (!state) return;
   ui.scrollTop = table.scrollTop;
   vscode.setState({ ...state, ui: { ...ui } });
 }
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden' && persistTimer) persistNow();
+});
+window.addEventListener('pagehide', () => {
+  if (persistTimer) persistNow();
+});
 
 function setStatus(text: string, fraction: number | null, busy: boolean, isError = false): void {
   statusText.textContent = text;
@@ -388,6 +403,7 @@ function showError(message: string): void {
   setStatus(message, null, false, true);
 }
 
+let shownProfiles = '';
 function renderSummary(): void {
   if (!state || !plan) return;
   const t = plan.totals;
@@ -413,10 +429,14 @@ function renderSummary(): void {
   } else sFidelity.textContent = state.report ? 'not validated' : '—';
 
   const profiles = state.profiles;
-  profileDd.setOptions(
-    profiles.length ? profiles.map((p) => ({ value: p.id, label: p.label })) : [{ value: '', label: '(no profiles)' }],
-    state.selectedProfile ?? '',
-  );
+  const profileKey = JSON.stringify([profiles, state.selectedProfile]);
+  if (profileKey !== shownProfiles) {
+    shownProfiles = profileKey;
+    profileDd.setOptions(
+      profiles.length ? profiles.map((p) => ({ value: p.id, label: p.label })) : [{ value: '', label: '(no profiles)' }],
+      state.selectedProfile ?? '',
+    );
+  }
   const steerable = state.curves != null && state.curves.length > 0;
   for (const b of [budgetSlider.el, budgetField.el, resetAllBtn]) setDisabled(b, !steerable);
   setDisabled(exportBtn, state.report == null);
@@ -557,6 +577,7 @@ window.addEventListener('message', (e: MessageEvent) => {
 // VS Code toggles body classes on theme change: re-read chart colors then.
 new MutationObserver(() => {
   charts.retheme();
+  renderDetails();
   scheduleCharts();
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 

@@ -70,9 +70,15 @@ export class LayerTable {
       h.setAttribute('aria-colindex', String(i + 1));
       h.dataset.key = c.key;
       h.title = c.title + ' (click to sort)';
-      h.tabIndex = -1;
+      h.tabIndex = 0;
       h.textContent = c.label;
       h.addEventListener('click', () => this.cb.onSort(c.key));
+      h.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          this.cb.onSort(c.key);
+        }
+      });
       this.head.append(h);
     }
 
