@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
-import { compressModel, defaultSettings, unpackModel } from '../engine/api';
+import { compressModel, defaultSettings, measureShapes, unpackModel } from '../engine/api';
+import { checkOutputs } from '../engine/compress';
+import { loadProfiles } from '../engine/cost/load';
 import { SbnnError } from '../engine/errors';
 import { METHODS, type CompressReport, type CompressSettings, type Method } from '../shared/report';
-import { action, fmtBytes, table } from './run';
+import { action, collectDim, fmtBytes, table } from './run';
 import { resolve } from 'node:path';
 
 interface CompressFlags {
@@ -18,6 +20,8 @@ interface CompressFlags {
   packed?: string;
   force?: boolean;
   quiet?: boolean;
+  dim: Record<string, number>;
+  profile: string[];
 }
 
 const num = (flag: string, v: string): number => {
@@ -58,6 +62,8 @@ function progressLine(): { update(done: number, total: number, label: string): v
   };
 }
 
+const fmtMs = (ms: number): string => (ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(1)} us`);
+
 export function formatCompress(r: CompressReport): string {
   const rows = r.layers.map((l) => [
     l.name,
@@ -70,10 +76,14 @@ export function formatCompress(r: CompressReport): string {
     fmtBytes(l.bytes),
   ]);
   const t = r.totals;
+  const lat = t.latency
+    ? Object.entries(t.latency.estimatedMs).map(([id, v]) => `  ${id.padEnd(16)} ${fmtMs(v.before).padStart(10)} -> ${fmtMs(v.after).padStart(10)}  (${(v.before / v.after).toFixed(2)}x)`)
+    : [];
   return [
     table(['layer', 'method', 'ones', 'pruned', 'bits raw', 'bits ent', 'SQNR dB', 'bytes'], rows, [false, false, true, true, true, true, true, true]),
     '',
     `weights: ${fmtBytes(t.bytesBefore)} -> ${fmtBytes(t.bytesAfter)} packed (${t.compressionRatio.toFixed(2)}x), ${t.bitsPerWeight.toFixed(3)} bits/weight over ${t.params.toLocaleString('en-US')} weight params`,
+    ...(lat.length ? ['estimated latency of the weight layers (float32 -> compressed):', ...lat] : []),
   ].join('\n');
 }
 
@@ -94,13 +104,27 @@ export function registerCompress(program: Command): void {
     .option('--report <file>', 'write the JSON report')
     .option('--packed <file>', 'write the packed .sbnn file')
     .option('--force', 'overwrite existing outputs')
+    .option('--dim <name=value>', 'value of a symbolic input dim for the shape pass behind latency estimates (repeatable; default 1)', collectDim, {})
+    .option('--profile <file>', 'extra device profile JSON file or folder for latency estimates (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--quiet', 'no table on stdout')
     .action(
       action(async (model: string, f: CompressFlags) => {
         const settings = settingsFromFlags(f);
         const bar = progressLine();
+        const profiles = loadProfiles(f.profile);
+        const outputs = { onnx: f.out, packed: f.packed, report: f.report, force: f.force };
+        // Refuse bad outputs before the work, not after it (write() checks again).
+        checkOutputs({ path: model, external: new Map() }, outputs);
         // Ctrl-C while computing: the default handler ends the process before anything is written.
         const session = await compressModel(model, settings, { onProgress: bar.update });
+        // Latency estimates need MACs, hence shapes: one ONNX Runtime run. A model that will not run
+        // with these dims still compresses; it just gets no estimates (said on stderr).
+        try {
+          session.addLatency(await measureShapes(model, f.dim), profiles);
+        } catch (e) {
+          if (!(e instanceof SbnnError)) throw e;
+          process.stderr.write(`sbnn: note: no latency estimates: ${e.message}\n`);
+        }
         bar.end();
         // Ctrl-C while writing is held until the atomic renames are done: outputs are whole or absent.
         let interrupted = false;
@@ -109,7 +133,7 @@ export function registerCompress(program: Command): void {
         };
         process.on('SIGINT', onSigint);
         try {
-          const files = session.write({ onnx: f.out, packed: f.packed, report: f.report, force: f.force });
+          const files = session.write(outputs);
           if (!f.quiet) process.stdout.write(`${formatCompress(session.report)}\n`);
           process.stdout.write(`wrote ${files.map((x) => resolve(x)).join(', ')}\n`);
         } finally {

@@ -1,11 +1,13 @@
 // The compression pipeline: select layers, build error curves, plan (uniform method or a bit
 // budget), quantize (with pruning), and produce the report plus the ONNX and packed outputs.
 import type {
+  DeviceProfile,
   CompressLayerReport,
   CompressReport,
   CompressSettings,
   InspectReport,
   LayerCurve,
+  LayerInfo,
   LayerOption,
   LayerOverride,
   Method,
@@ -15,7 +17,9 @@ import { layerBits } from './bits';
 import { errorCurve, layerOptions } from './curve';
 import { SbnnError } from './errors';
 import { encodeLayerRecord, encodePacked, dequantizeLayer, type MaskKind, type PackedLayer } from './export/packed';
-import { inspectTotals, listLayers, modelInfo, type LayerRef } from './inventory';
+import { inspectTotals, layerMacs, listLayers, modelInfo, type LayerRef } from './inventory';
+import { BUILTIN_PROFILES, layerLatency, totalLatency } from './cost/estimate';
+import type { LayerShapes } from './shapes';
 import { saveModel, setTensorFloat32, tensorFloat32, type LoadedModel } from './onnx/model';
 import { isFloatType } from './onnx/dtype';
 import { binaryStructureStats, parsePruneSpec, pruneMask, type PruneSpec } from './prune';
@@ -35,6 +39,10 @@ export interface CompressOptions {
   signal?: AbortSignal;
   /** Per-layer error multipliers (from calibration); default 1. */
   sensitivity?: Record<string, number>;
+  /** Layer shapes (from the ORT shape pass) for MACs and latency estimates; without them no latency. */
+  shapes?: LayerShapes | null;
+  /** Device profiles to estimate latency on (default: the built-in ones). */
+  profiles?: readonly DeviceProfile[];
 }
 
 export function defaultSettings(): CompressSettings {
@@ -356,6 +364,8 @@ export interface CompressSession {
   report: CompressReport;
   curves: LayerCurve[];
   inspect: InspectReport;
+  /** Adds MACs-based latency estimates to the report once shapes are known (ORT shape pass). */
+  addLatency(shapes: LayerShapes, profiles?: readonly DeviceProfile[]): void;
   /** Writes the requested outputs atomically (all or none); returns the files written. */
   write(outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): string[];
 }
@@ -376,19 +386,14 @@ export function compressLoaded(
     outcomes.push(compressTarget(t, plan[t.ref.info.name], settings));
   });
   const info = modelInfo(m);
-  const inspectLayers = sel.refs.map((r) => r.info);
+  const inspectLayers = sel.refs.map((r) => withShapes(r.info, opts.shapes));
   const inspect: InspectReport = { model: info, layers: inspectLayers, totals: inspectTotals(inspectLayers, sel.refs) };
   const header = { tool: TOOL_NAME, version: TOOL_VERSION, model: info.path.split(/[\\/]/).pop() ?? '', settings };
   const packed = encodePacked(header, outcomes.map((o) => o.recordBytes));
   const report = buildReport(m, settings, outcomes, sel, packed.size);
+  if (opts.shapes) addLatency(report, inspectLayers, opts.profiles ?? BUILTIN_PROFILES);
   const write = (outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): string[] => {
-    const targets = [outputs.onnx, outputs.packed, outputs.report].filter((x): x is string => !!x);
-    const inputs = new Set([resolve(m.path), ...[...m.external.values()].map((e) => resolve(e.file))]);
-    for (const t of targets) {
-      if (inputs.has(resolve(t))) throw new SbnnError(t, 'an output may never be the input model');
-      if (!outputs.force && existsSync(t)) throw new SbnnError(t, 'already exists (use --force to overwrite)');
-    }
-    if (new Set(targets.map((t) => resolve(t))).size !== targets.length) throw new SbnnError(targets[0], 'two outputs have the same path');
+    checkOutputs(m, outputs);
     const extra: { target: string; chunks: Iterable<Uint8Array> }[] = [];
     if (outputs.packed) extra.push({ target: outputs.packed, chunks: packed.chunks });
     if (outputs.report) extra.push({ target: outputs.report, chunks: [new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`)] });
@@ -406,7 +411,41 @@ export function compressLoaded(
     }
     return withCompressedWeights(m, outcomes, report, () => saveModel(m, outputs.onnx!, { extra }));
   };
-  return { report, curves, inspect, write };
+  const addLatencyToReport = (shapes: LayerShapes, profiles: readonly DeviceProfile[] = BUILTIN_PROFILES): void => {
+    inspect.layers = inspect.layers.map((l) => withShapes(l, shapes));
+    inspect.totals = inspectTotals(inspect.layers, sel.refs);
+    addLatency(report, inspect.layers, profiles);
+  };
+  return { report, curves, inspect, write, addLatency: addLatencyToReport };
+}
+
+function withShapes(l: LayerInfo, shapes: LayerShapes | null | undefined): LayerInfo {
+  const s = shapes?.[l.name];
+  if (!s) return l;
+  const shaped = { ...l, inputShape: s.inputShape, outputShape: s.outputShape };
+  return { ...shaped, macs: layerMacs(shaped) };
+}
+
+/** Estimated latency per profile, per layer and in total (before = float32, after = as compressed). */
+function addLatency(report: CompressReport, layers: LayerInfo[], profiles: readonly DeviceProfile[]): void {
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const compressed = new Map(report.layers.map((l) => [l.name, l]));
+  for (const l of report.layers) {
+    const info = byName.get(l.name);
+    if (info) l.latency = layerLatency(info, l, profiles);
+  }
+  report.totals.latency = { estimatedMs: totalLatency(layers, compressed, profiles), measuredMs: null };
+}
+
+/** Refuses outputs that are an input of the model, exist without `force`, or collide. */
+export function checkOutputs(m: { path: string; external: Map<unknown, { file: string }> }, outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): void {
+  const targets = [outputs.onnx, outputs.packed, outputs.report].filter((x): x is string => !!x);
+  const inputs = new Set([resolve(m.path), ...[...m.external.values()].map((e) => resolve(e.file))]);
+  for (const t of targets) {
+    if (inputs.has(resolve(t))) throw new SbnnError(t, 'an output may never be the input model');
+    if (!outputs.force && existsSync(t)) throw new SbnnError(t, 'already exists (use --force to overwrite)');
+  }
+  if (new Set(targets.map((t) => resolve(t))).size !== targets.length) throw new SbnnError(targets[0], 'two outputs have the same path');
 }
 
 /** Swaps the compressed weights and metadata into the model for one save, then restores the original. */
