@@ -220,6 +220,13 @@ test('layer panel in Chromium on a real model', { skip: skip ?? false, timeout: 
     await assertTotals(pp, expected(state, 1.2, ov));
     assert.equal(await pp.page.textContent('#det-title'), names[2]);
     assert.equal(await pp.page.$eval('#budget', (e) => (e as HTMLElement & { value: string }).value), '1.2');
+    // The slider steers too (keyboard: one step of 0.01), and the restored override still holds.
+    await pp.page.focus('#budget-slider');
+    await pp.page.keyboard.press('ArrowRight');
+    const r4 = await lastOf(pp, 'replan', (m) => m.type === 'replan' && m.budget === 1.21);
+    assert.deepEqual(r4, { type: 'replan', budget: 1.21, overrides: ov });
+    await assertTotals(pp, expected(state, 1.21, ov));
+    assert.equal(await pp.page.$eval('#budget', (e) => (e as HTMLElement & { value: string }).value), '1.21');
 
     assert.deepEqual(await pp.cspViolations(), []);
     assert.deepEqual(pp.pageErrors, []);
