@@ -2,20 +2,11 @@
 // the host latency measurement, validation and calibration capture.
 import * as ort from 'onnxruntime-node';
 import { SbnnError } from '../errors';
+import { mulberry32 } from '../calib/rng';
 
 export type InputMeta = ort.InferenceSession.ValueMetadata;
 
-/** Seeded uniform [0, 1) generator (mulberry32): generated inputs are the same on every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Standard normal samples (Box-Muller over mulberry32). */
 export function normalFill(out: Float32Array, seed: number): Float32Array {
