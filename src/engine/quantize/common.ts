@@ -85,6 +85,7 @@ export interface GroupResult {
  * Two-level assignment used by sbnn and sparse01: the `k` ones are the values above (`top`) or
  * below the threshold `t`, plus the first `ties` values equal to `t` by index. Writes q and
  * codes and returns sum (v - q)^2 in float64 over the float32 values actually stored.
+ * The main loop is branch-free (a two-entry table); the ties get a second, early-exit pass.
  */
 export function assignTwoLevel(
   v: Float32Array,
@@ -96,20 +97,45 @@ export function assignTwoLevel(
   alpha: number,
   beta: number,
 ): number {
-  let err = 0;
   const m = v.length;
-  for (let i = 0; i < m; i++) {
-    const x = v[i]!;
-    let one: boolean;
-    if (x === t) one = ties-- > 0;
-    else one = top ? x > t : x < t;
-    const y = one ? alpha : beta;
-    q[i] = y;
-    codes[i] = one ? 1 : 0;
-    const d = x - y;
-    err += d * d;
+  const level = new Float64Array([beta, alpha]);
+  let err = 0;
+  if (top) {
+    for (let i = 0; i < m; i++) {
+      const x = v[i]!;
+      const one = +(x > t);
+      const y = level[one]!;
+      q[i] = y;
+      codes[i] = one;
+      const d = x - y;
+      err += d * d;
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      const x = v[i]!;
+      const one = +(x < t);
+      const y = level[one]!;
+      q[i] = y;
+      codes[i] = one;
+      const d = x - y;
+      err += d * d;
+    }
   }
-  return err;
+  if (ties > 0) {
+    // Values equal to t got beta; the first `ties` of them by index are ones.
+    const db = t - beta;
+    const da = t - alpha;
+    const change = da * da - db * db;
+    for (let i = 0; i < m && ties > 0; i++) {
+      if (v[i] === t) {
+        q[i] = alpha;
+        codes[i] = 1;
+        err += change;
+        ties--;
+      }
+    }
+  }
+  return err > 0 ? err : 0;
 }
 
 /** Sum and sum of squares in float64. */

@@ -3,7 +3,7 @@
 // takes the k largest or the k smallest values; O(n) by selection. With k free the optimum is the
 // best split of the sorted values (exact 1-D two-means), and the ones are the minority side.
 import { quickselect } from './select';
-import { floatKey, sortFloat32 } from './sort';
+import { sortFloat32 } from './sort';
 import { assignTwoLevel, moments, sbnnOnes, twoLevelError, type GroupResult } from './common';
 
 export interface ExtremeSums {
@@ -15,6 +15,9 @@ export interface ExtremeSums {
   sBot: number;
   tBot: number;
   tiesBot: number;
+  /** Sum and sum of squares of all values, when the path computed them on the way. */
+  total?: number;
+  sq?: number;
 }
 
 /** Below this size, selection on a copy; above, one histogram pass over the float bits. */
@@ -49,6 +52,22 @@ export function extremeSumsSelect(v: Float32Array, k: number, a: Float32Array): 
   return { sTop, tTop, tiesTop: k - gt, sBot, tBot, tiesBot: k - lt };
 }
 
+/** Top 16 bits of the order-preserving key of float bits `x` (int32), in Smi-only arithmetic. */
+function bucket16(x: number): number {
+  const h = x >>> 16;
+  return x >= 0 ? h | 0x8000 : x === -2147483648 ? 0x8000 : 0xffff - h;
+}
+
+const edgeBits = new Int32Array(1);
+const edgeFloat = new Float32Array(edgeBits.buffer);
+
+/** The float whose key is (bucket << 16) | low: the bucket's lowest (low = 0) or highest value. */
+function bucketEdge(bucket: number, low: number): number {
+  const k = (bucket << 16) | low;
+  edgeBits[0] = k < 0 ? k & 0x7fffffff : ~k;
+  return edgeFloat[0]!;
+}
+
 /**
  * Big groups: a histogram of the top 16 bits of the order-preserving float key finds the buckets
  * holding the k-th largest and k-th smallest values; a second pass sums everything beyond them and
@@ -56,9 +75,16 @@ export function extremeSumsSelect(v: Float32Array, k: number, a: Float32Array): 
  */
 export function extremeSumsHistogram(v: Float32Array, k: number): ExtremeSums {
   const m = v.length;
-  const bits = new Uint32Array(v.buffer, v.byteOffset, m);
+  const bits = new Int32Array(v.buffer, v.byteOffset, m);
   const counts = new Int32Array(65536);
-  for (let i = 0; i < m; i++) counts[floatKey(bits[i]!) >>> 16]!++;
+  let total = 0;
+  let sq = 0;
+  for (let i = 0; i < m; i++) {
+    counts[bucket16(bits[i]!)]!++;
+    const x = v[i]!;
+    total += x;
+    sq += x * x;
+  }
   let bt = 65535;
   let above = 0;
   while (above + counts[bt]! < k) above += counts[bt--]!;
@@ -67,17 +93,21 @@ export function extremeSumsHistogram(v: Float32Array, k: number): ExtremeSums {
   while (below + counts[bb]! < k) below += counts[bb++]!;
   const gT = new Float32Array(counts[bt]!);
   const gB = new Float32Array(counts[bb]!);
+  // Bucket membership by float comparison against each bucket's value range.
+  const hiT = bucketEdge(bt, 0xffff);
+  const loT = bucketEdge(bt, 0);
+  const hiB = bucketEdge(bb, 0xffff);
+  const loB = bucketEdge(bb, 0);
   let nT = 0;
   let nB = 0;
   let sAbove = 0;
   let sBelow = 0;
   for (let i = 0; i < m; i++) {
-    const b = floatKey(bits[i]!) >>> 16;
     const x = v[i]!;
-    if (b > bt) sAbove += x;
-    else if (b === bt) gT[nT++] = x;
-    if (b < bb) sBelow += x;
-    else if (b === bb) gB[nB++] = x;
+    if (x > hiT) sAbove += x;
+    else if (x >= loT) gT[nT++] = x;
+    if (x < loB) sBelow += x;
+    else if (x <= hiB) gB[nB++] = x;
   }
   const rTop = k - above;
   const tTop = quickselect(gT, nT - rTop);
@@ -95,14 +125,13 @@ export function extremeSumsHistogram(v: Float32Array, k: number): ExtremeSums {
     sBot += gB[i]!;
     if (gB[i]! < tBot) lt++;
   }
-  return { sTop, tTop, tiesTop: k - gt, sBot, tBot, tiesBot: k - lt };
+  return { sTop, tTop, tiesTop: k - gt, sBot, tBot, tiesBot: k - lt, total, sq };
 }
 
 /** sbnn on one group's kept values. `p` = share of ones, or null for the free optimum. */
 export function sbnnGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, p: number | null, scratch: (m: number) => Float32Array): GroupResult {
   const m = v.length;
   if (m === 0) return { alpha: 0, beta: 0, scale: 0, error: 0, ones: 0 };
-  const { sum: total, sq } = moments(v);
   if (m === 1) {
     // One value: beta = alpha = the value, no ones, zero error.
     q[0] = v[0]!;
@@ -114,9 +143,15 @@ export function sbnnGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, p
   let ties: number;
   let k: number;
   let s: number;
+  let total: number;
+  let sq: number;
   if (p !== null) {
     k = sbnnOnes(p, m);
     const x = extremeSums(v, k, scratch);
+    if (x.total !== undefined && x.sq !== undefined) {
+      total = x.total;
+      sq = x.sq;
+    } else ({ sum: total, sq } = moments(v));
     const eTop = twoLevelError(sq, total, x.sTop, k, m);
     const eBot = twoLevelError(sq, total, x.sBot, k, m);
     top = eTop <= eBot;
@@ -124,6 +159,7 @@ export function sbnnGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, p
     ties = top ? x.tiesTop : x.tiesBot;
     s = top ? x.sTop : x.sBot;
   } else {
+    ({ sum: total, sq } = moments(v));
     const a = scratch(m);
     a.set(v);
     sortFloat32(a);
