@@ -7,12 +7,22 @@ import { METHODS, type Method, type ValidationReport } from '../shared/report';
 import type { PanelState, ProfileSummary } from '../shared/protocol';
 import { compressSettings, readConfig, type HostServices } from './hostServices';
 import { COMPRESS_PANEL_VIEW_TYPE, CUSTOM_EDITOR_VIEW_TYPE, LayerPanel, emptyState, type PanelActions } from './layerPanel';
+import type { LayerShapes } from './jobMessages';
 import { nonClobberingOutputs } from './outputNames';
 
 /** What a compress run uses when called programmatically (tests, other extensions). */
 export interface CompressChoice {
   method?: Method;
   budget?: number | null;
+}
+
+/** A programmatic CompressChoice argument, or undefined for anything else (then the user is asked). */
+function asChoice(v: unknown): CompressChoice | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof vscode.Uri) return undefined;
+  const c = v as Record<string, unknown>;
+  const method = typeof c.method === 'string' && (METHODS as readonly string[]).includes(c.method) ? (c.method as Method) : undefined;
+  const budget = typeof c.budget === 'number' && Number.isFinite(c.budget) && c.budget > 0 ? c.budget : c.budget === null ? null : undefined;
+  return method === undefined && budget === undefined ? undefined : { method, budget };
 }
 
 const BUDGET_PRESETS = [1, 1.5, 2, 4];
@@ -120,7 +130,8 @@ export class SbnnCommands implements PanelActions {
 
   register(): vscode.Disposable[] {
     return [
-      vscode.commands.registerCommand('sbnn.compressModel', (uri?: unknown, choice?: CompressChoice) => this.compressCommand(uri, choice)),
+      // From a menu the second argument is the selection (an array of URIs), not a choice.
+      vscode.commands.registerCommand('sbnn.compressModel', (uri?: unknown, choice?: unknown) => this.compressCommand(uri, asChoice(choice))),
       vscode.commands.registerCommand('sbnn.inspectLayers', (uri?: unknown) => this.inspectCommand(uri)),
       vscode.commands.registerCommand('sbnn.exportCompressed', () => this.exportCommand()),
       vscode.commands.registerCommand('sbnn.validateCompressed', (uri?: unknown) => this.validateCommand(uri)),
@@ -146,9 +157,11 @@ export class SbnnCommands implements PanelActions {
     const settings = compressSettings(cfg, choice);
     const what = settings.budget !== null ? `budget ${settings.budget} bits/weight` : `method ${settings.method}`;
     this.host.log.info(`compress ${modelPath} (${what}, keepFirstLast=${settings.keepFirstLast})`);
-    const result = await this.host.withProgress(`SBNN: compressing ${basename(modelPath)} (${what})`, (opts) =>
-      this.host.worker({ kind: 'compress', path: modelPath, settings, overrides: {} }, opts),
-    );
+    const result = await this.host.withProgress(`SBNN: compressing ${basename(modelPath)} (${what})`, async (opts, report) => {
+      report('measuring shapes (ONNX Runtime)');
+      const shapes = await this.shapesOrNull(modelPath, opts.signal);
+      return this.host.worker({ kind: 'compress', path: modelPath, settings, overrides: {}, shapes }, opts);
+    });
     if (!result) return undefined;
     const state = emptyState(modelPath, {
       inspect: result.inspect,
@@ -175,18 +188,8 @@ export class SbnnCommands implements PanelActions {
     await this.host.withProgress(
       `SBNN: inspecting ${basename(modelPath)}`,
       async (opts, report) => {
-        let shapes = null;
-        try {
-          report('measuring shapes (ONNX Runtime)');
-          shapes = await this.host.ort.request('measureShapes', { path: modelPath, dims: null }, { signal: opts.signal });
-        } catch (e) {
-          if (opts.signal.aborted) throw e;
-          // ORT failed or crashed: the panel still shows the static inspection, and says why shapes are missing.
-          const message = e instanceof Error ? e.message : String(e);
-          this.host.log.error(`inspect ${modelPath}: ${message}`);
-          layerPanel.showError(message);
-          void vscode.window.showErrorMessage(message);
-        }
+        report('measuring shapes (ONNX Runtime)');
+        const shapes = await this.shapesOrNull(modelPath, opts.signal, (message) => layerPanel.showError(message));
         report('reading layers');
         const inspect = await this.host.worker({ kind: 'inspect', path: modelPath, shapes }, opts);
         layerPanel.setState(emptyState(modelPath, { inspect, profiles: PROFILES, selectedProfile: selectedProfile(cfg.deviceProfile) }));
@@ -194,6 +197,23 @@ export class SbnnCommands implements PanelActions {
       (message) => layerPanel.showError(message),
     );
     return layerPanel;
+  }
+
+  /**
+   * The ORT shape pass, in the ORT process. When it fails or the process dies, the error is shown
+   * (notification, and the panel through `onError`) and the work goes on without shapes and MACs.
+   */
+  private async shapesOrNull(modelPath: string, signal: AbortSignal, onError?: (message: string) => void): Promise<LayerShapes | null> {
+    try {
+      return await this.host.ort.request('measureShapes', { path: modelPath, dims: null }, { signal });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      this.host.log.error(`shapes of ${modelPath}: ${message}`);
+      onError?.(message);
+      void vscode.window.showErrorMessage(message);
+      return null;
+    }
   }
 
   private async exportCommand(): Promise<string[] | undefined> {

@@ -17,7 +17,9 @@ async function run(job: WorkerJob): Promise<WorkerResults[WorkerJob['kind']]> {
     }
     case 'compress': {
       const session = await compressModel(job.path, { ...defaultSettings(), ...job.settings }, { overrides: job.overrides, onProgress });
-      return { report: session.report, curves: session.curves, inspect: session.inspect };
+      // Shapes (from the ORT process) give the panel MACs and latency estimates.
+      const inspect = job.shapes ? applyShapes(session.inspect, job.shapes) : session.inspect;
+      return { report: session.report, curves: session.curves, inspect };
     }
     case 'export': {
       const session = await compressModel(job.path, { ...defaultSettings(), ...job.settings }, { overrides: job.overrides, onProgress });

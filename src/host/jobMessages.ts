@@ -18,7 +18,7 @@ export type WorkerJob =
   /** Static inspection; `shapes` (from the ORT process) fills shapes and MACs when given. */
   | { kind: 'inspect'; path: string; shapes: LayerShapes | null }
   /** Plan + quantize; nothing is written. `settings` override the engine's defaultSettings(). */
-  | { kind: 'compress'; path: string; settings: Partial<CompressSettings>; overrides: Record<string, LayerOverride> }
+  | { kind: 'compress'; path: string; settings: Partial<CompressSettings>; overrides: Record<string, LayerOverride>; shapes?: LayerShapes | null }
   /** Plan + quantize again with the panel's budget/overrides, then write all outputs atomically. */
   | { kind: 'export'; path: string; settings: Partial<CompressSettings>; overrides: Record<string, LayerOverride>; outputs: OutputPaths };
 

@@ -2,7 +2,7 @@
 // No `vscode` import: the extension wires these to progress/cancellation, tests drive them directly.
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   isOrtToHost,
@@ -49,6 +49,9 @@ export function runWorkerJob<K extends WorkerJob['kind']>(
 ): Promise<WorkerResults[K]> {
   const what = `${job.kind} ${basename(job.path)}`;
   if (opts.signal?.aborted) return Promise.reject(new JobCancelled(what));
+  // Outputs that do not exist yet are this job's to remove if it is cancelled after writing them.
+  const j = job as WorkerJob;
+  const fresh = j.kind === 'export' ? [j.outputs.onnx, j.outputs.packed, j.outputs.report].filter((f) => !existsSync(f)) : [];
   return new Promise<WorkerResults[K]>((resolve, reject) => {
     const worker = new Worker(workerFile, { workerData: job });
     let settled = false;
@@ -62,10 +65,13 @@ export function runWorkerJob<K extends WorkerJob['kind']>(
     const onAbort = (): void => {
       if (settled) return;
       settled = true;
-      // Reject only once the thread is gone, so no write can land after the temp-file cleanup.
+      // Reject only once the thread is gone, so no write can land after the cleanup. A cancel that
+      // races the final rename removes the just-written set too: cancelled means nothing written.
       void worker.terminate().finally(() => {
-        const j = job as WorkerJob;
-        if (j.kind === 'export') removeTempFiles([j.outputs.onnx, j.outputs.packed, j.outputs.report]);
+        if (j.kind === 'export') {
+          removeTempFiles([j.outputs.onnx, j.outputs.packed, j.outputs.report]);
+          for (const f of fresh) rmSync(f, { force: true });
+        }
         reject(new JobCancelled(what));
       });
     };

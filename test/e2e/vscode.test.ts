@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -66,9 +66,29 @@ async function explorerItem(page: Page, name: string) {
 
 async function contextMenu(page: Page, file: string, item: string): Promise<void> {
   const row = await explorerItem(page, file);
-  await row.click({ button: 'right' });
-  // Context menus render in a shadow root; playwright's role locators pierce it.
-  await page.getByRole('menuitem', { name: item, exact: true }).click();
+  // Extension menu items appear once the extension host has registered the extensions; a menu
+  // opened earlier lacks them and does not update, so close it and open it again.
+  const end = Date.now() + 60_000;
+  for (;;) {
+    // Focus the explorer first: a menu opened while a webview has focus hands focus back to the
+    // webview when it closes, and a QuickPick opened by the item then closes at once.
+    await row.click();
+    await row.click({ button: 'right' });
+    // Context menus render in a shadow root; playwright's role locators pierce it.
+    const entry = page.getByRole('menuitem', { name: item, exact: true });
+    try {
+      await entry.waitFor({ state: 'visible', timeout: 2_000 });
+      // VS Code's menu ignores a mouse-up that follows its opening too closely; hovering focuses
+      // the item and Enter runs it, whatever the timing.
+      await entry.hover();
+      await page.keyboard.press('Enter');
+      await entry.waitFor({ state: 'hidden', timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 function runsInOrt(path: string, inputShape: number[]): Promise<Float32Array> {
@@ -108,10 +128,12 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   let server: RunningCodeServer | null = null;
+  let current: Page | null = null;
   try {
     // ---- as a user ----
     server = await startCodeServer(profile, workspace);
     const page = await openWorkbench(browser, server, workspace);
+    current = page;
     await contextMenu(page, MODEL, 'Compress Model…');
     const quickPick = page.locator('.quick-input-widget');
     await quickPick.waitFor({ state: 'visible' });
@@ -165,6 +187,7 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     rmSync(resultsFile, { force: true });
     server = await startCodeServer(profile, workspace, { SBNN_INTEGRATION_SUITE: suiteBundle, SBNN_INTEGRATION_RESULTS: resultsFile });
     const page2 = await openWorkbench(browser, server, workspace);
+    current = page2;
     // Any SBNN command activates the extension; the test hook then runs the suite.
     await contextMenu(page2, MODEL, 'Inspect Layers');
     const suite = await waitUntil(
@@ -181,7 +204,11 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     assert.deepEqual(byName['export writes ONNX + packed + report under a fresh name']?.files, ['cls.sbnn-2.onnx', 'cls.sbnn-2.sbnn', 'cls.sbnn-2.report.json']);
     assert.equal((suite.results as SuiteResult[]).length, 7);
   } catch (e) {
+    // Evidence for the failure: the screen, code-server's output, the extension host logs.
+    await current?.screenshot({ path: join(outDir, 'failure.png') }).catch(() => {});
     if (server) console.error(`code-server log:\n${server.log().slice(-4000)}`);
+    const logs = join(profile.userData, 'logs');
+    if (existsSync(logs)) cpSync(logs, join(outDir, 'logs'), { recursive: true });
     throw e;
   } finally {
     await server?.stop();

@@ -157,14 +157,21 @@ test('engine worker: compress equals the in-process engine; export writes the th
   assert.ok(progress.length > 0, 'the worker reports progress');
   assert.deepEqual(readdirSync(dir), ['cls.onnx'], 'compress writes nothing');
 
-  // A cancelled export (aborted at its first progress report) leaves the folder as it was.
+  // A cancelled export leaves the folder as it was: cancelled at its first progress report, and
+  // cancelled as it starts writing (the worker may finish the write before it is stopped).
   const outputs = { onnx: join(dir, 'cls.sbnn.onnx'), packed: join(dir, 'cls.sbnn.sbnn'), report: join(dir, 'cls.sbnn.report.json') };
-  const abort = new AbortController();
-  await assert.rejects(
-    runWorkerJob(bundles.worker, { kind: 'export', path: model, settings: { budget: 2 }, overrides: {}, outputs }, { signal: abort.signal, onProgress: () => abort.abort() }),
-    (e: unknown) => e instanceof JobCancelled,
-  );
-  assert.deepEqual(readdirSync(dir), ['cls.onnx']);
+  for (const when of [() => true, (label: string) => label === 'writing files']) {
+    const abort = new AbortController();
+    await assert.rejects(
+      runWorkerJob(
+        bundles.worker,
+        { kind: 'export', path: model, settings: { budget: 2 }, overrides: {}, outputs },
+        { signal: abort.signal, onProgress: (_d, _t, label) => when(label) && abort.abort() },
+      ),
+      (e: unknown) => e instanceof JobCancelled,
+    );
+    assert.deepEqual(readdirSync(dir), ['cls.onnx']);
+  }
 
   const exported = await runWorkerJob(bundles.worker, { kind: 'export', path: model, settings: { budget: 2 }, overrides: {}, outputs });
   assert.deepEqual([...exported.files].sort(), [outputs.onnx, outputs.packed, outputs.report].sort());

@@ -112,11 +112,11 @@ export async function runSuite(vscode: typeof vscodeApi, api: SbnnExtensionApi, 
     let progressSeen = 0;
     const job = api.host.worker(
       { kind: 'export', path: modelPath, settings: { budget: 2 }, overrides: {}, outputs },
-      { signal: abort.signal, onProgress: () => (progressSeen++, abort.abort()) },
+      // Cancel as the write starts: whether the worker is stopped before or after it writes, nothing stays.
+      { signal: abort.signal, onProgress: (_d, _t, label) => (progressSeen++, label === 'writing files' && abort.abort()) },
     );
-    const timer = setTimeout(() => abort.abort(), 100); // in case the engine reports no progress first
     let error: unknown = null;
-    await job.finally(() => clearTimeout(timer)).catch((e: unknown) => (error = e));
+    await job.catch((e: unknown) => (error = e));
     check(error instanceof Error && error.name === 'JobCancelled', `expected JobCancelled, got ${String(error)}`);
     check(JSON.stringify(readdirSync(dir).sort()) === JSON.stringify(before), `files changed: ${readdirSync(dir).join(', ')}`);
     return { progressSeen };
