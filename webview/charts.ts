@@ -91,15 +91,17 @@ function figure(id: string, title: string): { fig: HTMLElement; canvas: HTMLCanv
   return { fig, canvas, caption, extra };
 }
 
-function baseOptions(c: ThemeColors, yTitle: string, logY: boolean): ChartConfiguration['options'] {
+function baseOptions(c: ThemeColors, yTitle: string, logY: boolean, categories = false): ChartConfiguration['options'] {
   return {
+    // Per-layer bars fill their slot: with hundreds of layers any gap or grid line hides the bars.
+    ...(categories ? { datasets: { bar: { barPercentage: 1, categoryPercentage: 0.9 } } } : {}),
     animation: false,
     responsive: true,
     maintainAspectRatio: false,
     color: c.fg,
     plugins: { legend: { labels: { color: c.fg, boxWidth: 12 } }, tooltip: { enabled: true } },
     scales: {
-      x: { ticks: { color: c.fg, display: false }, grid: { color: c.grid } },
+      x: { ticks: { color: c.fg, display: false }, grid: { color: c.grid, display: !categories } },
       y: { type: logY ? 'logarithmic' : 'linear', title: { display: true, text: yTitle, color: c.fg }, ticks: { color: c.fg }, grid: { color: c.grid } },
     },
   };
@@ -167,7 +169,7 @@ export class Charts {
             { label: 'after (entropy-coded)', data: after, backgroundColor: c.after, borderWidth: 0 },
           ],
         },
-        options: baseOptions(c, 'bits / weight (log)', true),
+        options: baseOptions(c, 'bits / weight (log)', true, true),
       });
     } else {
       this.bitsChart.data.labels = labels;
@@ -194,7 +196,7 @@ export class Charts {
             { label: 'after', data: latAfter, backgroundColor: c.after, borderWidth: 0 },
           ],
         },
-        options: baseOptions(c, 'ms', false),
+        options: baseOptions(c, 'ms', false, true),
       });
     } else {
       this.latencyChart.data.labels = labels;

@@ -39,3 +39,12 @@ export function fmtMs(ms: number | null): string {
 export function fmtShape(s: number[] | null): string {
   return s == null ? '—' : s.join('×');
 }
+
+/** Counts in table cells: exact below a million, else 3 significant digits with an SI suffix. */
+export function fmtCount(n: number | null): string {
+  if (n == null) return '—';
+  const a = Math.abs(n);
+  if (a < 1e6) return Math.round(n).toLocaleString('en-US');
+  const [d, u] = a < 1e9 ? [1e6, 'M'] : a < 1e12 ? [1e9, 'G'] : [1e12, 'T'];
+  return `${(n / d).toPrecision(3)} ${u}`;
+}

@@ -2,7 +2,7 @@
 // in the DOM), so 1,000+ layers scroll and re-plan smoothly. Sorting by header, keyboard navigation:
 // arrows / PageUp / PageDown / Home / End move the cursor row, Enter (or a click) selects it.
 import type { Row, SortKey } from './plan';
-import { fmtBits, fmtDb, fmtInt, fmtMs, fmtShape, fmtShare } from './format';
+import { fmtBits, fmtCount, fmtDb, fmtMs, fmtShape, fmtShare } from './format';
 
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 8;
@@ -20,8 +20,8 @@ const COLUMNS: Column[] = [
   { key: 'name', label: 'Layer', title: 'Layer (node) name', cell: (r) => r.name },
   { key: 'op', label: 'Op', title: 'Operator', cell: (r) => r.op },
   { key: 'params', label: 'Shape', title: 'Weight shape (sorts by parameters)', cell: (r) => fmtShape(r.shape) },
-  { key: 'params', label: 'Params', title: 'Parameters', cell: (r) => fmtInt(r.params), numeric: true },
-  { key: 'macs', label: 'MACs', title: 'Multiply-accumulates per inference', cell: (r) => fmtInt(r.macs), numeric: true },
+  { key: 'params', label: 'Params', title: 'Parameters', cell: (r) => fmtCount(r.params), numeric: true },
+  { key: 'macs', label: 'MACs', title: 'Multiply-accumulates per inference', cell: (r) => fmtCount(r.macs), numeric: true },
   { key: 'method', label: 'Method', title: 'Quantization method (planned)', cell: (r) => r.method ?? '—' },
   { key: 'ones', label: 'Ones', title: 'Share of ones (connections); pruned share in brackets', cell: (r) => fmtShare(r.ones) + (r.pruned ? ` [${fmtShare(r.pruned)}]` : ''), numeric: true },
   { key: 'rawBits', label: 'b/w raw', title: 'Bits per weight, raw', cell: (r) => fmtBits(r.rawBits), numeric: true },
@@ -93,7 +93,11 @@ export class LayerTable {
     this.body.className = 'rows';
     this.spacer.append(this.body);
     this.viewport.append(this.spacer);
-    this.viewport.addEventListener('scroll', () => this.schedule());
+    this.viewport.addEventListener('scroll', () => {
+      // The header sits outside the scroller; keep its columns over the body's when scrolled sideways.
+      this.head.scrollLeft = this.viewport.scrollLeft;
+      this.schedule();
+    });
     this.viewport.addEventListener('keydown', (e) => this.onKey(e));
     this.body.addEventListener('click', (e) => {
       const rowEl = (e.target as HTMLElement).closest('.row') as HTMLElement | null;
@@ -226,6 +230,7 @@ export class LayerTable {
         else if (c.key === 'method' && r.pinnedFirstLast) text += ' ⚓';
         cell.textContent = text;
         if (c.key === 'name') cell.title = r.name;
+        else if (c.key === 'params' || c.key === 'macs') cell.title = (c.key === 'params' ? r.params : r.macs)?.toLocaleString('en-US') ?? '';
         rowEl.append(cell);
       }
       if (r.overridden) rowEl.title = 'Overridden by you (sticks through re-plans)';
