@@ -2,7 +2,7 @@
 // whose weight operand is a constant, plus already-quantized layers, with geometry and MACs.
 import type { AttributeProto, GraphProto, NodeProto, TensorProto } from 'onnx-buf';
 import type { InspectReport, LayerInfo, ModelInfo } from '../shared/report';
-import { dataTypeName, elementSize, isIntegerType } from './onnx/dtype';
+import { dataTypeName, elementSize, isIntegerType, isNumericType } from './onnx/dtype';
 import { graphTensors, tensorElements, type LoadedModel } from './onnx/model';
 
 /** A layer together with the proto objects it came from (engine-internal). */
@@ -87,6 +87,15 @@ export function listLayers(m: LoadedModel): LayerRef[] {
   const root = m.proto.graph!;
   const scope = collectScope(root);
   const layers: LayerRef[] = [];
+  // Layer names key shapes, overrides and reports: node names need not be unique in ONNX (and
+  // subgraphs reuse them), so repeats get a "#2", "#3", ... suffix.
+  const used = new Set<string>();
+  const uniqueName = (base: string): string => {
+    let name = base;
+    for (let k = 2; used.has(name); k++) name = `${base}#${k}`;
+    used.add(name);
+    return name;
+  };
   const visit = (g: GraphProto, path: string[]): void => {
     for (const n of g.node) {
       const isFloat = FLOAT_OPS.has(n.opType) && n.domain === '';
@@ -112,7 +121,8 @@ export function listLayers(m: LoadedModel): LayerRef[] {
             break;
           }
         }
-        if (weightIndex >= 0) {
+        // A weight must be numeric (a string tensor feeding a Conv is not a layer, just invalid).
+        if (weightIndex >= 0 && isNumericType(scope.constants.get(weightName)!.dataType)) {
           const t = scope.constants.get(weightName)!;
           const shape = t.dims.map(Number);
           const isConv = /Conv/.test(n.opType);
@@ -123,7 +133,7 @@ export function listLayers(m: LoadedModel): LayerRef[] {
             tensor: t,
             dataInput: n.input[dataIndex] || null,
             info: {
-              name: n.name || n.output[0] || `${n.opType}_${layers.length}`,
+              name: uniqueName(n.name || n.output[0] || `${n.opType}_${layers.length}`),
               op: n.opType,
               weight: weightName,
               shape,
@@ -174,7 +184,13 @@ export function layerMacs(l: LayerInfo): number | null {
       if (!outputShape) return null;
       // Contraction length K: the weight's axis that is not the output axis (2-D), or axis -2 / -1.
       const k =
-        shape.length === 2 ? shape[1 - l.outChannelAxis] : l.outChannelAxis === shape.length - 1 ? shape[shape.length - 2] : shape[shape.length - 1];
+        shape.length === 1
+          ? shape[0] // a vector operand is contracted entirely
+          : shape.length === 2
+            ? shape[1 - l.outChannelAxis]
+            : l.outChannelAxis === shape.length - 1
+              ? shape[shape.length - 2]
+              : shape[shape.length - 1];
       return prod(outputShape) * k;
     }
     default:

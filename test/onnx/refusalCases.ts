@@ -87,6 +87,13 @@ export function refusalCases(): RefusalCase[] {
     file(d, 'w.bin', new Uint8Array(100));
     return file(d, 'len.onnx', identityModel(externalTensor('w.bin', 0, 60)));
   });
+  add('external data: a folder', /"W".*is not a file/, (d) => {
+    mkdirSync(join(d, 'sub'));
+    return file(d, 'folder.onnx', identityModel(externalTensor('sub', 0, 64)));
+  });
+  add('typed data in the wrong field for its type', /FLOAT values stored in int32Data instead of floatData/, (d) =>
+    file(d, 'field.onnx', identityModel(tensor({ name: 'W', dims: [2n], dataType: DataType.FLOAT, int32Data: [1, 2] }))),
+  );
   add('external data: missing file', /"W".*not found/, (d) => file(d, 'missing.onnx', identityModel(externalTensor('nowhere.bin'))));
   add('empty graph', /empty graph/, (d) => file(d, 'emptygraph.onnx', encodeModel(model(graph({ nodes: [], inputs: [], outputs: [], initializers: [floatTensor('W', [1], [1])] })))));
   add('no such file', /no such file/, (d) => join(d, 'absent.onnx'));

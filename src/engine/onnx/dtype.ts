@@ -45,6 +45,10 @@ export function elementSize(dt: number, file: string, tensor: string): number {
   return s;
 }
 
+/** Numeric element types (every type with a size except STRING, BOOL and complex). */
+export const isNumericType = (dt: number): boolean =>
+  SIZES[dt as DataType] !== undefined && dt !== DataType.BOOL && dt !== DataType.COMPLEX64 && dt !== DataType.COMPLEX128;
+
 export const dataTypeName = (dt: number): string => DataType[dt] ?? `TYPE_${dt}`;
 
 export const isFloatType = (dt: number): boolean =>

@@ -113,11 +113,13 @@ function externalRef(path: string, dir: string, t: TensorProto, fileSizes: Map<s
   };
   let size = fileSizes.get(file);
   if (size === undefined) {
-    size = statSync(file).size;
+    const st = statSync(file);
+    if (!st.isFile()) throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data path ${quoteName(location)} is not a file`);
+    size = st.size;
     fileSizes.set(file, size);
   }
   const offset = num('offset', 0);
-  const expected = tensorElements(t) * elementSize(t.dataType, path, t.name);
+  const expected = Math.ceil(tensorElements(t) * elementSize(t.dataType, path, t.name));
   let length = num('length', null);
   if (length < 0) length = expected;
   if (length !== expected) {
@@ -137,23 +139,47 @@ function checkTensorSize(path: string, t: TensorProto): void {
   if (t.dataType === DataType.STRING || t.dataLocation === DataLocation.EXTERNAL) return;
   const n = tensorElements(t);
   const esize = elementSize(t.dataType, path, t.name);
-  const hasRaw = t.rawData.length > 0;
-  let stored: number;
-  let unit: string;
-  if (hasRaw) {
-    stored = t.rawData.length;
-    unit = 'bytes';
-    if (stored !== n * esize) {
-      throw new SbnnError(path, `tensor ${quoteName(t.name)}: shape [${t.dims.join(', ')}] needs ${n * esize} bytes but raw_data holds ${stored}`);
+  if (t.rawData.length > 0) {
+    // Sub-byte types pack values: an odd count of 4-bit values still takes whole bytes.
+    const need = Math.ceil(n * esize);
+    if (t.rawData.length !== need) {
+      throw new SbnnError(path, `tensor ${quoteName(t.name)}: shape [${t.dims.join(', ')}] needs ${need} bytes but raw_data holds ${t.rawData.length}`);
     }
     return;
   }
-  stored =
-    t.floatData.length + t.int32Data.length + t.int64Data.length + t.doubleData.length + t.uint64Data.length;
-  unit = 'values';
-  // Sub-byte types pack two (or four) values per int32; only check the byte-or-wider types exactly.
-  if (esize >= 1 && Number.isInteger(esize) && stored !== n) {
-    throw new SbnnError(path, `tensor ${quoteName(t.name)}: shape [${t.dims.join(', ')}] needs ${n} values but the tensor holds ${stored} ${unit}`);
+  // Typed storage: the one repeated field the data type uses (onnx.proto), with one entry per
+  // value (complex: two). Data in another field would be read as nothing.
+  const field = typedFieldOf(t.dataType);
+  const stored = t[field].length;
+  const others = TYPED_FIELD_NAMES.filter((f) => f !== field && t[f].length > 0);
+  if (others.length > 0 && stored === 0 && n > 0) {
+    throw new SbnnError(path, `tensor ${quoteName(t.name)}: ${dataTypeName(t.dataType)} values stored in ${others[0]} instead of ${field}`);
+  }
+  // Sub-byte types pack several values per int32; only check the byte-or-wider types exactly.
+  const perValue = t.dataType === DataType.COMPLEX64 || t.dataType === DataType.COMPLEX128 ? 2 : 1;
+  if (esize >= 1 && stored !== n * perValue) {
+    throw new SbnnError(path, `tensor ${quoteName(t.name)}: shape [${t.dims.join(', ')}] needs ${n * perValue} values but the tensor holds ${stored} values`);
+  }
+}
+
+const TYPED_FIELD_NAMES = ['floatData', 'int32Data', 'int64Data', 'doubleData', 'uint64Data'] as const;
+type TypedField = (typeof TYPED_FIELD_NAMES)[number];
+
+function typedFieldOf(dt: number): TypedField {
+  switch (dt) {
+    case DataType.FLOAT:
+    case DataType.COMPLEX64:
+      return 'floatData';
+    case DataType.DOUBLE:
+    case DataType.COMPLEX128:
+      return 'doubleData';
+    case DataType.INT64:
+      return 'int64Data';
+    case DataType.UINT32:
+    case DataType.UINT64:
+      return 'uint64Data';
+    default:
+      return 'int32Data';
   }
 }
 
@@ -190,7 +216,12 @@ export function tensorRawBytes(m: LoadedModel, t: TensorProto): Uint8Array | nul
   const ext = m.external.get(t);
   if (!ext) return null;
   const buf = Buffer.allocUnsafe(ext.length);
-  const fd = openSync(ext.file, 'r');
+  let fd: number;
+  try {
+    fd = openSync(ext.file, 'r');
+  } catch (e) {
+    throw new SbnnError(m.path, `external data ${quoteName(ext.location)} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
   try {
     if (fstatSync(fd).size < ext.offset + ext.length) throw new SbnnError(m.path, `external data ${quoteName(ext.location)} changed on disk`);
     let got = 0;
@@ -225,6 +256,11 @@ export function setTensorFloat32(t: TensorProto, values: Float32Array): void {
 export interface SaveOptions {
   /** Store large tensors externally: 'auto' (as the input did, or above the 2 GiB limit), 'never', 'always'. */
   externalData?: 'auto' | 'never' | 'always';
+  /**
+   * Size above which 'auto' stores tensors externally: the 2 GiB protobuf limit less 64 MiB for
+   * the graph itself. Lowered in tests to exercise the switch without writing 2 GiB.
+   */
+  inlineLimitBytes?: number;
   /** Extra files to write atomically together with the model (all or none). */
   extra?: { target: string; chunks: Iterable<Uint8Array> }[];
 }
@@ -297,7 +333,7 @@ export function saveModel(m: LoadedModel, outPath: string, opts: SaveOptions = {
     if (mode === 'never') return false;
     if (m.external.has(t)) return true;
     if (mode === 'always') return dataBytes(t) >= EXTERNAL_MIN_BYTES;
-    return total > PROTOBUF_LIMIT - 64 * 1024 * 1024 && dataBytes(t) >= EXTERNAL_MIN_BYTES;
+    return total > (opts.inlineLimitBytes ?? PROTOBUF_LIMIT - 64 * 1024 * 1024) && dataBytes(t) >= EXTERNAL_MIN_BYTES;
   };
   if (mode === 'never' && total > PROTOBUF_LIMIT) throw new SbnnError(outPath, 'model exceeds the 2 GiB protobuf limit; external data is required');
 
