@@ -236,6 +236,17 @@ root.append(header, steer, middle, charts.el);
 
 const estimate = latencyEstimator();
 
+/** The plan, or (when re-planning fails, e.g. a curve without options) the report as compressed
+ *  with the reason shown inline, so the panel stays usable. */
+function safePlan(s: PanelState): Plan {
+  try {
+    return computePlan(s, estimate ?? undefined);
+  } catch (e) {
+    showError(`Re-planning failed: ${e instanceof Error ? e.message : String(e)}`);
+    return computePlan({ ...s, budget: null }, estimate ?? undefined);
+  }
+}
+
 /** Runs fn and leaves one User Timing measure `name` (the latest; read by bench/webview.ts). */
 function timed(name: string, fn: () => void): void {
   performance.clearMeasures(name);
@@ -322,7 +333,7 @@ function flushReplan(): void {
 function replanLocal(post: boolean): void {
   if (!state) return;
   timed('sbnn:replan', () => {
-    plan = computePlan(state!, estimate ?? undefined);
+    plan = safePlan(state!);
     renderSummary();
     renderTable();
     renderDetails();
@@ -521,7 +532,7 @@ function renderLayerCharts(): void {
 function renderAll(): void {
   if (!state) return;
   timed('sbnn:render', () => {
-    plan = computePlan(state!, estimate ?? undefined);
+    plan = safePlan(state!);
     renderSummary();
     renderTable();
     renderDetails();

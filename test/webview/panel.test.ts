@@ -265,6 +265,13 @@ test('layer panel in Chromium on a real model', { skip: skip ?? false, timeout: 
     await insp.page.click('#compress');
     assert.deepEqual(await lastOf(insp, 'compress'), { type: 'compress' });
     assert.equal(await insp.page.textContent(`.rows .row[data-name="${names[1]}"] .c-method`), '—');
+    // A curve the allocator cannot use: the error shows inline and the report's rows stay.
+    const broken = { ...state, curves: state.curves!.map((c, i) => (i === 1 ? { ...c, options: [] } : c)) };
+    await insp.send({ type: 'init', state: broken });
+    await insp.page.waitForFunction(() => document.getElementById('status')!.classList.contains('error'));
+    assert.match((await insp.page.textContent('#status .status-text'))!, new RegExp(`^Re-planning failed: layer "${names[1]}" has no quantization options`));
+    assert.equal(await insp.page.textContent(`.rows .row[data-name="${names[1]}"] .c-method`), state.report!.layers[1].method);
+    assert.deepEqual(insp.pageErrors, []);
     await insp.page.context().close();
   } finally {
     await browser.close();
