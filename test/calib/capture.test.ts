@@ -102,3 +102,32 @@ test('bad capture requests: one clear line', async () => {
   await assert.rejects(captureLayerInputs(p, ['nope'], calib), (e: unknown) => e instanceof SbnnError && /net\.onnx: no weight layer named "nope"/.test(e.message));
   await assert.rejects(captureLayerInputs(p, ['c2'], { data: new Float32Array(N * 3 * 81), shape: [N, 3, 9, 9] }), /calibration samples of shape \(3, 9, 9\) do not fit input "x" \[N, 2, 9, 9\]/);
 });
+
+test('prepareCalibration + calibrateLayerWeights: the two-call path equals the direct functions', async () => {
+  const { prepareCalibration, calibrateLayerWeights, layerSensitivity, biasCorrection } = await import('../../src/engine/calib');
+  const { writeNpy } = await import('../../src/engine/npy');
+  const p = join(dir, 'net.onnx');
+  writeFileSync(p, net('N'));
+  const x = join(dir, 'calib.npy');
+  writeNpy(x, calib.shape, X);
+  const prep = await prepareCalibration(p, x, { maxWindows: 64, seed: 4 });
+  assert.equal(prep.samples, N);
+  assert.deepEqual(Object.keys(prep.layers), ['c1', 'c2', 'fc']);
+  assert.deepEqual(prep.skipped, {});
+  const cap = await captureLayerInputs(p, ['c1'], calib);
+  const g = convGeometry([4, 2, 3, 3], { pads: [1, 1, 1, 1] });
+  const win = layerWindows(cap.c1.data, cap.c1.shape, g, { maxWindows: 64, seed: 4 });
+  assert.deepEqual(prep.layers.c1.windows, win);
+  assert.equal(prep.layers.c1.sensitivity, layerSensitivity(win, g));
+  assert.equal(prep.layers.c1.biasName, 'b1');
+  const bits = Uint8Array.from(W1, (v) => (v > 0 ? 1 : 0));
+  const c = calibrateLayerWeights(prep, 'c1', W1, bits, 'sbnn', { perChannel: true })!;
+  const direct = refitAlphaBeta(win, W1, bits, g, { method: 'sbnn', perChannel: true });
+  assert.deepEqual(c.q, direct.q);
+  assert.deepEqual(c.biasShift, biasCorrection(win, W1, direct.q, g));
+  assert.equal(calibrateLayerWeights(prep, 'c2', W2, bits, 'int8', { perChannel: true }), null);
+  assert.equal(calibrateLayerWeights(prep, 'c2', W2, Uint8Array.from(W2, (v) => (v > 0 ? 1 : 0)), 'sbnn', { perChannel: false })!.biasShift, null);
+  const f64 = join(dir, 'calib64.npy');
+  writeNpy(f64, calib.shape, Float64Array.from(X));
+  await assert.rejects(prepareCalibration(p, f64), /calib64\.npy: calibration samples must be float32, got float64/);
+});

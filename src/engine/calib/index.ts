@@ -4,3 +4,4 @@ export { refitAlphaBeta, biasCorrection, layerSensitivity, outputError, type Bin
 export { layerWindows, type Windows, type WindowOptions } from './windows';
 export { convGeometry, geometryOfNode, canonicalRows, fromCanonicalRows, type LayerGeometry, type ConvGeometry, type DenseGeometry } from './geometry';
 export { modelOutputSensitivity, type SensitivityOptions } from './sensitivity';
+export { prepareCalibration, calibrateLayerWeights, readCalibNpy, type PreparedCalibration, type PreparedLayer, type CalibratedWeights } from './prepare';
