@@ -90,6 +90,7 @@ export class HostServices implements vscode.Disposable {
     } catch (e) {
       if (e instanceof JobCancelled) {
         this.log.info(`${title}: cancelled, nothing written`);
+        onError?.(`${title}: cancelled`);
         return undefined;
       }
       const message = e instanceof Error ? e.message : String(e);

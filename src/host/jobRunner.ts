@@ -129,6 +129,13 @@ export class OrtProcess {
   private child: ChildProcess | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly startListeners = new Set<(what: string, pid: number) => void>();
+
+  /** Calls `listener` whenever the child picks up a request; returns the unsubscribe function. */
+  onRequestStarted(listener: (what: string, pid: number) => void): () => void {
+    this.startListeners.add(listener);
+    return () => this.startListeners.delete(listener);
+  }
 
   constructor(
     private readonly childFile: string,
@@ -198,7 +205,10 @@ export class OrtProcess {
       if (!isOrtToHost(m)) return this.log(`ORT process sent a malformed message: ${JSON.stringify(m)?.slice(0, 200)}`);
       const p = this.pending.get(m.id);
       if (!p) return;
-      if (m.type === 'started') return p.onStarted?.();
+      if (m.type === 'started') {
+        for (const l of this.startListeners) l(p.what, child.pid ?? -1);
+        return p.onStarted?.();
+      }
       this.pending.delete(m.id);
       if (m.type === 'result') p.resolve(m.result);
       else p.reject(new JobError(m.error));

@@ -110,7 +110,11 @@ export class LayerPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(m);
   }
 
+  /** The last error shown in this panel (the integration suite checks it). */
+  lastError: string | null = null;
+
   showError(message: string): void {
+    this.lastError = message;
     this.post({ type: 'error', message });
   }
 

@@ -154,17 +154,24 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     assert.equal(report.layers.length, expected.layers.length);
     assert.equal(report.settings.budget, 2);
     // The exported model runs in ONNX Runtime, and its output is still a softmax over the classes.
-    const input = expected.layers[0].inputShape!.map((d, i) => (i === 0 ? 1 : d));
+    const input = [1, 3, 48, 192]; // PP-OCR direction classifier: one 48 x 192 RGB text crop
     const yRef = await runsInOrt(model, input);
     const y = await runsInOrt(exported[0], input);
     assert.equal(y.length, yRef.length);
     for (let i = 0; i < y.length; i += 2) assert.ok(Math.abs(y[i] + y[i + 1] - 1) < 1e-5, `softmax row ${i / 2} sums to ${y[i] + y[i + 1]}`);
 
+    // Reload the window: the compress panel comes back from its saved state (panel serializer).
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const restored = await panelFrame(page);
+    await waitUntil('every layer in the restored panel', async () => (await panelLayerCount(restored)) === expected.layers.length);
+    await page.locator('.tabs-container .tab', { hasText: `SBNN: ${MODEL}` }).waitFor();
+
     // Open the model with the custom editor (Open With… -> SBNN Layer Panel).
     await contextMenu(page, MODEL, 'Open With...');
     await quickPick.waitFor({ state: 'visible' });
     await quickPick.locator('.monaco-list-row', { hasText: 'SBNN Layer Panel' }).click();
-    const editorPanel = await panelFrame(page, [compressPanel]);
+    const editorPanel = await panelFrame(page, [restored]);
     await waitUntil('every layer in the custom editor', async () => (await panelLayerCount(editorPanel)) === expected.layers.length);
     await page.locator('.tabs-container .tab.active', { hasText: MODEL }).waitFor();
     await page.screenshot({ path: join(outDir, 'custom-editor-panel.png') });
@@ -202,7 +209,9 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     assert.equal(byName['compress (budget 2) opens a compress panel and writes nothing']?.layers, expected.layers.length);
     // Phase one exported cls.sbnn.*; the suite's export must not clobber it.
     assert.deepEqual(byName['export writes ONNX + packed + report under a fresh name']?.files, ['cls.sbnn-2.onnx', 'cls.sbnn-2.sbnn', 'cls.sbnn-2.report.json']);
-    assert.equal((suite.results as SuiteResult[]).length, 7);
+    const crash = byName['ORT process killed while a custom editor inspects: the panel shows the error and the static layers'];
+    assert.equal(crash?.layers, expected.layers.length);
+    assert.equal((suite.results as SuiteResult[]).length, 8);
   } catch (e) {
     // Evidence for the failure: the screen, code-server's output, the extension host logs.
     await current?.screenshot({ path: join(outDir, 'failure.png') }).catch(() => {});

@@ -3,7 +3,7 @@
 // its results as JSON for the outer test to assert on. `vscode` is passed in rather than imported
 // so the same bundle works when loaded by the extension's test hook.
 import type * as vscodeApi from 'vscode';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { SbnnExtensionApi } from '../../../src/extension';
 
@@ -134,6 +134,33 @@ export async function runSuite(vscode: typeof vscodeApi, api: SbnnExtensionApi, 
     const shapes = await ort.request('measureShapes', { path: modelPath, dims: null });
     check(ort.pid !== killed && Object.keys(shapes).length > 0, 'the next request did not run in a fresh process');
     return { message: (error as Error).message, hostPid: process.pid };
+  });
+
+  await run('ORT process killed while a custom editor inspects: the panel shows the error and the static layers', async () => {
+    // A second copy, so that a fresh custom editor resolves (the first one is open already).
+    const copy = join(dirname(modelPath), `crash-${basename(modelPath)}`);
+    copyFileSync(modelPath, copy);
+    const ort = api.host.ort;
+    const off = ort.onRequestStarted((what, pid) => {
+      if (what.includes(basename(copy))) process.kill(pid, 'SIGKILL');
+    });
+    try {
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(copy), 'sbnn.layerPanel');
+      const panel = await waitFor('the crashed inspect panel with state', () =>
+        api.panels().find((p) => p.kind === 'inspect' && p.modelPath === copy && p.state !== null),
+      );
+      check(panel.lastError?.startsWith('ONNX Runtime process was killed (SIGKILL) during measureShapes'), `panel error: ${panel.lastError}`);
+      const layers = panel.state!.inspect.layers;
+      check(layers.length > 0 && layers.every((l) => l.outputShape === null && l.macs === null), 'static layers without shapes');
+      off();
+      const shapes = await ort.request('measureShapes', { path: copy, dims: null });
+      check(Object.keys(shapes).length === layers.length, 'the next request works');
+      return { error: panel.lastError, layers: layers.length };
+    } finally {
+      off();
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      rmSync(copy, { force: true });
+    }
   });
 
   writeFileSync(resultsFile, JSON.stringify({ done: true, results }, null, 2));
