@@ -74,3 +74,28 @@ test('real models: every Conv layer maps to a profiled node; calibration transfe
   assert.ok(Math.abs(cmp.totals.estimatedMs - sum(cmp.rows.map((r) => r.estimatedMs!))) < 1e-9);
   assert.equal(cmp.totals.ratio, cmp.totals.estimatedMs / cmp.totals.measuredMs);
 });
+
+test('unnamed nodes: measured under the inventory name (first output)', async () => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { encodeModel, floatTensor, graph, model, node, valueInfo } = await import('../../src/engine/onnx/builder');
+  const dir = mkdtempSync(join(tmpdir(), 'sbnn-meas-'));
+  try {
+    const p = join(dir, 'unnamed.onnx');
+    const w = new Float32Array(16 * 8 * 9).map((_, i) => Math.sin(i));
+    const g = graph({
+      nodes: [node('Conv', ['x', 'w1'], ['y1'], { pads: [1, 1, 1, 1] }), node('Relu', ['y1'], ['r1']), node('Conv', ['r1', 'w2'], ['y2'], { pads: [1, 1, 1, 1] })],
+      inputs: [valueInfo('x', ['N', 8, 16, 16])],
+      outputs: [valueInfo('y2', ['N', 8, 16, 16])],
+      initializers: [floatTensor('w1', [16, 8, 3, 3], w), floatTensor('w2', [8, 16, 3, 3], w)],
+    });
+    writeFileSync(p, encodeModel(model(g)));
+    const layers = await shapedLayers(p);
+    assert.deepEqual(layers.map((l) => l.name), ['y1', 'y2']);
+    const meas = await measureLayerLatency(p, layers, { runs: 3 });
+    for (const l of layers) assert.ok((meas.layers[l.name] ?? 0) > 0, l.name);
+    assert.equal(meas.runs, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
