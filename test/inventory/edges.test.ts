@@ -125,3 +125,48 @@ test('light shape pass: a large outer-scope weight used in an If branch and at t
   assert.deepEqual(light.top_conv, { inputShape: [1, 64, 5, 5], outputShape: [1, 64, 5, 5] });
   assert.deepEqual(light.then_conv, { inputShape: null, outputShape: null });
 });
+
+test('layers inside a Loop body and a Scan body are listed with their subgraph path', () => {
+  const body = graph({
+    name: 'body',
+    nodes: [node('MatMul', ['h_in', 'Wl'], ['h_out'], {}, 'loop_mm'), node('Identity', ['cond_in'], ['cond_out'])],
+    inputs: [valueInfo('iter', [], DataType.INT64), valueInfo('cond_in', [], DataType.BOOL), valueInfo('h_in', [1, 4])],
+    outputs: [valueInfo('cond_out', [], DataType.BOOL), valueInfo('h_out', [1, 4])],
+  });
+  const scanBody = graph({
+    name: 'scan_body',
+    nodes: [node('Gemm', ['s_in', 'Ws'], ['s_out'], { transB: 1 }, 'scan_gemm')],
+    inputs: [valueInfo('s_in', [1, 4])],
+    outputs: [valueInfo('s_out', [1, 2])],
+  });
+  const g = graph({
+    nodes: [node('Loop', ['trip', 'c', 'x'], ['y'], { body }, 'loop'), node('Scan', ['y'], ['z'], { body: scanBody, num_scan_inputs: 1 }, 'scan')],
+    inputs: [valueInfo('x', [1, 4]), valueInfo('trip', [], DataType.INT64), valueInfo('c', [], DataType.BOOL)],
+    outputs: [valueInfo('z', [1, 2])],
+    initializers: [floatTensor('Wl', [4, 4], values(16, 1)), floatTensor('Ws', [2, 4], values(8, 2))],
+  });
+  const layers = listLayers(loadModel(writeBuilt(model(g)))).map((l) => [l.info.name, l.info.op, l.info.weight, l.info.outChannelAxis, l.info.subgraph]);
+  assert.deepEqual(layers, [
+    ['loop_mm', 'MatMul', 'Wl', 1, ['loop/body']],
+    ['scan_gemm', 'Gemm', 'Ws', 0, ['scan/body']],
+  ]);
+});
+
+test('MatMulInteger and ConvInteger with int8 weights are listed as quantized, with MACs', async () => {
+  const i8 = (name: string, dims: number[]) => rawTensor(name, dims, DataType.INT8, Uint8Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => (i * 7) & 0x7f));
+  const g = graph({
+    nodes: [node('MatMulInteger', ['x', 'Wm', 'xz', 'wz'], ['y'], {}, 'mmi'), node('ConvInteger', ['xc', 'Wc'], ['yc'], {}, 'convi')],
+    inputs: [valueInfo('x', [2, 6], DataType.UINT8), valueInfo('xc', [1, 2, 4, 4], DataType.UINT8)],
+    outputs: [valueInfo('y', [2, 3], DataType.INT32), valueInfo('yc', [1, 3, 2, 2], DataType.INT32)],
+    initializers: [i8('Wm', [6, 3]), rawTensor('xz', [], DataType.UINT8, Uint8Array.from([0])), rawTensor('wz', [], DataType.INT8, Uint8Array.from([0])), rawTensor('Wc', [3, 2, 3, 3], DataType.UINT8, new Uint8Array(54).fill(1))],
+  });
+  const r = await inspectModel(writeBuilt(model(g)));
+  assert.deepEqual(
+    r.layers.map((l) => [l.name, l.weight, l.quantized, l.dtype, l.outChannelAxis, l.outputShape, l.macs]),
+    [
+      ['mmi', 'Wm', true, 'INT8', 1, [2, 3], 2 * 3 * 6],
+      ['convi', 'Wc', true, 'UINT8', 0, [1, 3, 2, 2], 3 * 2 * 2 * (2 * 9)],
+    ],
+  );
+  assert.equal(r.totals.weightBytes, 18 + 54);
+});
