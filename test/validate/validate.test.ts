@@ -132,3 +132,28 @@ test('accumulator: streaming equals one pass; zero outputs', () => {
   z.add([0, 0], [0, 0]);
   assert.equal(z.cosine, 1);
 });
+
+test('integer outputs (ArgMax, int64) are compared as numbers', async () => {
+  const mk = (file: string, w: number[]) => {
+    const g = graph({
+      nodes: [node('Gemm', ['x', 'W', 'b'], ['y'], {}, 'fc'), node('ArgMax', ['y'], ['c'], { axis: 1, keepdims: 1 })],
+      inputs: [valueInfo('x', ['N', 4])],
+      outputs: [valueInfo('y', ['N', 3]), valueInfo('c', ['N', 1], 7 /* INT64 */)],
+      initializers: [floatTensor('W', [4, 3], w), floatTensor('b', [3], B)],
+    });
+    const p = join(dir, file);
+    writeFileSync(p, encodeModel(model(g)));
+    return p;
+  };
+  const r = await validateModels(mk('ia.onnx', W0), mk('ib.onnx', W1), { inputs: xPath });
+  const ca = xs.map((x) => argmax(forward(x, W0)));
+  const cb = xs.map((x) => argmax(forward(x, W1)));
+  const c = r.outputs.find((o) => o.name === 'c')!;
+  assert.equal(c.maxAbsError, Math.max(...ca.map((v, i) => Math.abs(v - cb[i]))));
+  const dot = ca.reduce((s, v, i) => s + v * cb[i], 0);
+  const na = ca.reduce((s, v) => s + v * v, 0);
+  const nb = cb.reduce((s, v) => s + v * v, 0);
+  assert.ok(Math.abs(c.cosine - dot / Math.sqrt(na * nb)) < 1e-12);
+  // [N, 1] is not classifier-shaped; y [N, 3] is.
+  assert.equal(r.top1Agreement, ca.filter((v, i) => v === cb[i]).length / N);
+});

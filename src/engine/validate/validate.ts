@@ -3,6 +3,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { ValidationReport } from '../../shared/report';
 import { SbnnError } from '../errors';
+import { halfToFloat } from '../onnx/dtype';
 import { readNpy, type NpyArray } from '../npy';
 import { generatedTensor, inputDims, inputMetas, inputType, openSession, resolveShape, runSession, type InputMeta } from '../measure/ortIo';
 import { argmaxRow, OutputAccumulator } from './metrics';
@@ -98,6 +99,37 @@ function readLabels(l: string | NpyArray, samples: number): Int32Array {
   return out;
 }
 
+/** Copies the first `n` values of a numeric tensor into `out` at `at` (float16 decoded, int64 as numbers). */
+function copyNumeric(t: ort.Tensor, n: number, out: Float64Array, at: number, name: string, file: string): void {
+  const d = t.data;
+  switch (t.type) {
+    case 'float32':
+    case 'float64':
+    case 'int8':
+    case 'uint8':
+    case 'int16':
+    case 'uint16':
+    case 'int32':
+    case 'uint32':
+    case 'bool':
+      out.set((d as Float32Array).subarray(0, n), at);
+      return;
+    case 'float16': {
+      const h = d as Uint16Array;
+      for (let i = 0; i < n; i++) out[at + i] = halfToFloat(h[i]);
+      return;
+    }
+    case 'int64':
+    case 'uint64': {
+      const b = d as BigInt64Array;
+      for (let i = 0; i < n; i++) out[at + i] = Number(b[i]);
+      return;
+    }
+    default:
+      throw new SbnnError(file, `output "${name}" is ${t.type}; validation compares numeric outputs`);
+  }
+}
+
 /** Batch size for a model: the fixed first dim, else up to maxBatch when the first dim is symbolic. */
 function batchPlan(meta: InputMeta[], maxBatch: number): { fixed: boolean; size: number } {
   const first = meta.map((m) => inputDims(m)[0]);
@@ -155,22 +187,20 @@ export async function validateModels(original: string, compressed: string, opts:
         const a = ra.results.map((r) => r[o]);
         const b = rb.results.map((r) => r[o]);
         // Per-sample values: a batch tensor holds `batch` samples along axis 0; padding is dropped.
-        const take = (ts: ort.Tensor[], batch: number): { data: Float32Array; perSample: number; dims: readonly number[] } => {
+        const take = (ts: ort.Tensor[], batch: number, file: string): { data: Float64Array; perSample: number; dims: readonly number[] } => {
           const dims = ts[0].dims;
-          if (ts[0].type !== 'float32') throw new SbnnError(original, `output "${o}" is ${ts[0].type}; validation compares float32 outputs`);
           const per = dims.length && dims[0] === batch ? ts[0].size / batch : ts[0].size;
-          const data = new Float32Array(per * count);
+          const data = new Float64Array(per * count);
           let k = 0;
           for (const t of ts) {
-            const d = t.data as Float32Array;
             const n = Math.min(count - k, dims.length && dims[0] === batch ? batch : 1);
-            data.set(d.subarray(0, n * per), k * per);
+            copyNumeric(t, n * per, data, k * per, o, file);
             k += n;
           }
           return { data, perSample: per, dims };
         };
-        const va = take(a, ra.batch);
-        const vb = take(b, rb.batch);
+        const va = take(a, ra.batch, original);
+        const vb = take(b, rb.batch, compressed);
         if (va.perSample !== vb.perSample) {
           throw new SbnnError(compressed, `output "${o}" has ${vb.perSample} values per sample, the original ${va.perSample}`);
         }
