@@ -113,16 +113,25 @@ export function textField(o: TextFieldOpts): TextFieldHandle {
   t.value = o.value;
   t.setAttribute('value', o.value);
   if (o.onInput) t.addEventListener('input', () => o.onInput!(t.value));
+  // Commit on Enter or on the field's change event (blur); Enter can raise both, so commit once
+  // per distinct value.
+  let committed = o.value;
+  const commit = (): void => {
+    if (t.value === committed) return;
+    committed = t.value;
+    o.onChange!(t.value);
+  };
   if (o.onChange) {
-    t.addEventListener('change', () => o.onChange!(t.value));
+    t.addEventListener('change', commit);
     t.addEventListener('keydown', (e) => {
-      if ((e as KeyboardEvent).key === 'Enter') o.onChange!(t.value);
+      if ((e as KeyboardEvent).key === 'Enter') commit();
     });
   }
   return {
     el: t,
     setValue: (v) => {
       t.value = v;
+      committed = v;
     },
     getValue: () => t.value,
   };

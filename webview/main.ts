@@ -204,7 +204,7 @@ const ovMethod = dropdown({
 });
 const ovOnes = textField({
   id: 'ov-ones',
-  label: 'Share of ones (0 to 0.5, empty = free)',
+  label: 'Share of ones, between 0 and 1 (empty = the run default)',
   placeholder: 'ones, e.g. 0.1',
   value: '',
   size: 8,
@@ -332,6 +332,8 @@ function flushReplan(): void {
 
 function replanLocal(post: boolean): void {
   if (!state) return;
+  // A steer that got through supersedes an earlier input or host error line.
+  if (status.classList.contains('error')) setStatus('', null, false);
   timed('sbnn:replan', () => {
     plan = safePlan(state!);
     renderSummary();

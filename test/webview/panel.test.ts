@@ -238,6 +238,26 @@ test('layer panel in Chromium on a real model', { skip: skip ?? false, timeout: 
     assert.equal(await dark.page.getAttribute('.layer-table', 'aria-rowcount'), String(names.length + 1));
     await dark.page.click(`.rows .row[data-name="${names[3]}"]`);
     assert.equal(await dark.page.textContent('#det-title'), names[3]);
+    // Method + ones + prune override through the controls.
+    await dark.page.click('#ov-method');
+    await dark.page.click('#ov-method vscode-option[value="sbnn"]');
+    await dark.page.fill('#ov-ones input', '0.05');
+    await dark.page.press('#ov-ones input', 'Enter');
+    const sb = { [names[3]]: { method: 'sbnn' as const, ones: 0.05, prune: null } };
+    assert.deepEqual(await lastOf(dark, 'replan', (m) => m.type === 'replan' && m.overrides[names[3]]?.ones === 0.05), { type: 'replan', budget: state.budget, overrides: sb });
+    const c3 = state.curves!.find((c) => c.name === names[3])!;
+    const near = c3.options.filter((o) => o.method === 'sbnn').reduce((a, b) => (Math.abs(b.ones! - 0.05) < Math.abs(a.ones! - 0.05) ? b : a));
+    assert.equal(await dark.page.textContent(`.rows .row[data-name="${names[3]}"] .c-method`), 'sbnn ✎');
+    assert.equal(await dark.page.textContent(`.rows .row[data-name="${names[3]}"] .c-ones`), `${(near.ones! * 100).toFixed(1)}%`);
+    await dark.page.fill('#ov-prune input', 'bogus:1');
+    await dark.page.press('#ov-prune input', 'Enter');
+    assert.match((await dark.page.textContent('#status .status-text'))!, /^Bad prune spec "bogus:1"/);
+    await dark.page.fill('#ov-prune input', 'nm:2:4');
+    await dark.page.press('#ov-prune input', 'Enter');
+    const pr = await lastOf(dark, 'replan', (m) => m.type === 'replan' && m.overrides[names[3]]?.prune === 'nm:2:4');
+    assert.deepEqual(pr, { type: 'replan', budget: state.budget, overrides: { [names[3]]: { method: 'sbnn', ones: 0.05, prune: 'nm:2:4' } } });
+    assert.match((await dark.page.textContent('#ov-note'))!, /prune nm:2:4 \(applied at export/);
+    assert.equal(await dark.page.textContent('#status .status-text'), '', 'the input error is gone once a valid spec is applied');
     const fg = await dark.page.evaluate(() => getComputedStyle(document.body).color);
     assert.equal(fg, 'rgb(204, 204, 204)', 'dark theme foreground from --vscode-foreground');
     await dark.page.waitForTimeout(100);
