@@ -91,13 +91,22 @@ export class LayerPanel implements vscode.Disposable {
   private render(): void {
     const webview = this.panel.webview;
     const nonce = randomBytes(16).toString('base64');
-    this.panel.webview.html = panelHtml({
-      cspSource: webview.cspSource,
-      nonce,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
-      state: this.state ?? undefined,
-    });
+    try {
+      this.panel.webview.html = panelHtml({
+        cspSource: webview.cspSource,
+        nonce,
+        scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+        styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
+        state: this.state ?? undefined,
+      });
+    } catch (e) {
+      // A panel that cannot render says so in place (no scripts), in a notification and in the log.
+      const message = `SBNN: cannot show the layer panel: ${e instanceof Error ? e.message : String(e)}`;
+      this.log.error(message);
+      const text = message.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+      this.panel.webview.html = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p>${text}</p></body></html>`;
+      void vscode.window.showErrorMessage(message);
+    }
   }
 
   /** Replaces what the panel shows (a finished inspect or compress run). */

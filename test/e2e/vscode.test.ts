@@ -217,7 +217,12 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     await current?.screenshot({ path: join(outDir, 'failure.png') }).catch(() => {});
     if (server) console.error(`code-server log:\n${server.log().slice(-4000)}`);
     const logs = join(profile.userData, 'logs');
-    if (existsSync(logs)) cpSync(logs, join(outDir, 'logs'), { recursive: true });
+    if (existsSync(logs)) {
+      cpSync(logs, join(outDir, 'logs'), { recursive: true });
+      for (const f of readdirSync(logs, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('SBNN Studio.log'))) {
+        console.error(`${f}:\n${readFileSync(join(logs, f), 'utf8').slice(-4000)}`);
+      }
+    }
     throw e;
   } finally {
     await server?.stop();
