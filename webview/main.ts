@@ -24,6 +24,7 @@ interface UiState {
 
 const PRUNE_SPEC = /^(?:(?:magnitude|channel|kernel):(?:0(?:\.\d+)?|1(?:\.0+)?|\.\d+)|nm:\d+:\d+)$/;
 const REPLAN_DEBOUNCE_MS = 150;
+const SLIDER_MAX_BITS = 8;
 
 const vscode = getVsCodeApi<Persisted>();
 registerComponents();
@@ -457,7 +458,8 @@ function renderSummary(): void {
   compressBtn.classList.toggle('hidden', state.report != null);
   if (steerable) {
     const r = budgetRange([...state.curves!, ...uncompressedCurves(state.inspect.layers, state.curves!)]);
-    budgetSlider.setRange(Math.floor(r.min * 100) / 100, Math.min(16, Math.ceil(r.max * 100) / 100));
+    // The slider covers the useful span (up to int8-like 8 bits); the field takes any budget.
+    budgetSlider.setRange(Math.floor(r.min * 100) / 100, Math.min(SLIDER_MAX_BITS, Math.ceil(r.max * 100) / 100));
     budgetRangeText.textContent = `${fmtBits(r.min)} – ${fmtBits(r.max)}`;
     const b = effectiveBudget(state);
     if (b != null) {
