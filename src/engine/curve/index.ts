@@ -4,7 +4,7 @@
 import type { LayerOption } from '../../shared/report';
 import { layerBits, type MaskKind } from '../bits/index';
 import { groupIndices, groupLayout, sbnnOnes, sparse01Ones, twoLevelError, type ChannelSpec } from '../quantize/common';
-import { absPrefix, intLevel, intLevels, searchIntScale } from '../quantize/intk';
+import { absPrefix, countDistinct, intLevels, searchIntScale, type IntSearchData } from '../quantize/intk';
 import { bestSplit } from '../quantize/sbnn';
 import { bestSparse01 } from '../quantize/sparse01';
 import { bestTernary } from '../quantize/ternary';
@@ -41,7 +41,6 @@ export class ErrorCurve {
   private readonly total: Float64Array;
   private readonly sq: Float64Array;
   private readonly absSum: Float64Array;
-  private readonly maxSize: number;
   private ternaryCache: { error: number; counts: [number, number, number] } | null = null;
   private readonly intCache = new Map<number, IntCurvePoint>();
 
@@ -88,12 +87,10 @@ export class ErrorCurve {
     this.total = new Float64Array(G);
     this.sq = new Float64Array(G);
     this.absSum = new Float64Array(G);
-    let maxSize = 0;
     for (let c = 0; c < G; c++) {
       const a = this.off[c]!;
       const m = this.off[c + 1]! - a;
       this.size[c] = m;
-      maxSize = Math.max(maxSize, m);
       const seg = sorted.subarray(a, a + m);
       sortFloat32(seg);
       const base = a + c;
@@ -112,7 +109,6 @@ export class ErrorCurve {
       this.sq[c] = s2;
       this.absSum[c] = sa;
     }
-    this.maxSize = maxSize;
   }
 
   private seg(c: number): Float32Array {
@@ -244,6 +240,23 @@ export class ErrorCurve {
     return this.kept > 0 ? pos / this.kept : 0;
   }
 
+  private absCache: { c: number; data: IntSearchData } | null = null;
+
+  /** Sorted |w| of group c with prefix sums; the last group's is kept for the next caller. */
+  private absData(c: number): IntSearchData {
+    if (this.absCache?.c === c) return this.absCache.data;
+    const abs = this.absAscending(c, new Float32Array(this.size[c]!));
+    const data = { abs, ...absPrefix(abs), distinct: countDistinct(abs) };
+    // Per tensor, ternary() and intErrors() share it; per channel the groups stream through.
+    this.absCache = { c, data };
+    return data;
+  }
+
+  /** Drops cached working data (the sorted |w| of one group). */
+  releaseScratch(): void {
+    this.absCache = null;
+  }
+
   /** Ascending |w| of group c, merged from the signed sort in O(m) (no second sort). */
   private absAscending(c: number, out: Float32Array): Float32Array {
     const seg = this.seg(c);
@@ -264,28 +277,30 @@ export class ErrorCurve {
   /** Ternary {-a, 0, +a} at the exact optimal threshold, with its [-a, 0, +a] histogram. */
   ternary(): { error: number; counts: [number, number, number] } {
     if (this.ternaryCache) return this.ternaryCache;
-    const buf = new Float32Array(this.maxSize);
     let e = this.prunedEnergy;
     const counts: [number, number, number] = [0, 0, 0];
     for (let c = 0; c < this.groups; c++) {
       const m = this.size[c]!;
       if (m === 0) continue;
-      const abs = this.absAscending(c, buf);
+      const abs = this.absData(c).abs;
       const { j, s } = bestTernary(abs);
       const g = j > 0 ? this.sq[c]! - (s * s) / j : this.sq[c]!;
       e += g > 0 ? g : 0;
       // Signs of the j nonzeros: all |w| > t, then ties at t (their sign split follows quantize()'s
       // index order, which the sorted data does not keep; counted positive first here).
       const t = j > 0 ? abs[m - j]! : Infinity;
+      const seg = this.seg(c);
       let neg = 0;
       let pos = 0;
       let tiesNeg = 0;
       let tiesPos = 0;
-      for (const x of this.seg(c)) {
-        if (x < -t) neg++;
-        else if (x > t) pos++;
-        else if (x === t && t > 0) tiesPos++;
-        else if (x === -t && t > 0) tiesNeg++;
+      if (j > 0) {
+        neg = lowerBound(seg, -t); // x < -t
+        tiesNeg = upperBound(seg, -t) - neg; // x == -t
+        const gtT = upperBound(seg, t);
+        pos = m - gtT; // x > t
+        tiesPos = t > 0 ? gtT - lowerBound(seg, t) : 0;
+        if (t === 0) tiesNeg = 0;
       }
       let left = j - neg - pos;
       const tp = Math.min(left, tiesPos);
@@ -305,31 +320,88 @@ export class ErrorCurve {
 
   /** Symmetric intK with quantize()'s scale search; exact error of its float32 q, level histogram. */
   intError(bits: number): IntCurvePoint {
-    const hit = this.intCache.get(bits);
-    if (hit) return hit;
-    const L = intLevels(bits);
-    const buf = new Float32Array(this.maxSize);
-    const counts = new Float64Array(2 * L + 1);
-    const scales = new Float64Array(this.groups);
-    let e = this.prunedEnergy;
-    for (let c = 0; c < this.groups; c++) {
-      const m = this.size[c]!;
-      if (m === 0) continue;
-      const abs = this.absAscending(c, buf);
-      const s = Math.fround(searchIntScale({ abs, ...absPrefix(abs) }, L).scale);
-      scales[c] = s;
-      for (const x of this.seg(c)) {
-        const l = s > 0 ? intLevel(Math.abs(x), s, L) : 0;
-        const sl = x < 0 && l > 0 ? -l : l;
-        counts[sl + L]!++;
-        const d = x - Math.fround(sl * s);
-        e += d * d;
-      }
-    }
-    const r = { error: e, counts, scales };
-    this.intCache.set(bits, r);
-    return r;
+    return this.intErrors([bits])[0]!;
   }
+
+  /** Several intK at once: the sorted |w| and its prefix sums are built once per group for all. */
+  intErrors(bitsList: readonly number[]): IntCurvePoint[] {
+    const todo = bitsList.filter((b) => !this.intCache.has(b));
+    if (todo.length > 0) {
+      const res = todo.map((bits) => {
+        const L = intLevels(bits);
+        return { bits, L, error: this.prunedEnergy, counts: new Float64Array(2 * L + 1), scales: new Float64Array(this.groups) };
+      });
+      for (let c = 0; c < this.groups; c++) {
+        const m = this.size[c]!;
+        if (m === 0) continue;
+        const data = this.absData(c);
+        const seg = this.seg(c);
+        for (const r of res) {
+          const L = r.L;
+          const s = Math.fround(searchIntScale(data, L).scale);
+          r.scales[c] = s;
+          // The signed level is monotone in x, so over the sorted group each level is one run:
+          // find each run's end by binary search with the very level function quantize() applies
+          // per weight, then sum the run's error against its float32 value.
+          const counts = r.counts;
+          let e = 0;
+          let i = 0;
+          while (i < m) {
+            const sl = signedLevel(seg[i]!, s, L);
+            let lo = i + 1;
+            let hi = m;
+            while (lo < hi) {
+              const mid = (lo + hi) >>> 1;
+              if (signedLevel(seg[mid]!, s, L) === sl) lo = mid + 1;
+              else hi = mid;
+            }
+            const q = Math.fround(sl * s);
+            for (let j = i; j < lo; j++) {
+              const d = seg[j]! - q;
+              e += d * d;
+            }
+            counts[sl + L]! += lo - i;
+            i = lo;
+          }
+          r.error += e;
+        }
+      }
+      for (const r of res) this.intCache.set(r.bits, { error: r.error, counts: r.counts, scales: r.scales });
+    }
+    return bitsList.map((b) => this.intCache.get(b)!);
+  }
+}
+
+/** quantize()'s level of x at scale s (see intLevel), with its sign. */
+function signedLevel(x: number, s: number, L: number): number {
+  if (!(s > 0)) return 0;
+  let l = Math.floor(Math.abs(x) / s + 0.5);
+  if (l > L) l = L;
+  return x < 0 && l > 0 ? -l : l;
+}
+
+/** First index with a[i] >= x. */
+function lowerBound(a: Float32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index with a[i] > x. */
+function upperBound(a: Float32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function errorCurve(w: Float32Array, opts: CurveOptions = {}): ErrorCurve {
@@ -389,8 +461,10 @@ export function layerOptions(curve: ErrorCurve, opts: LayerOptionsInput = {}): L
   out.push({ method: 'bnn', ones: null, bits: bits({ ...base, method: 'bnn', ones: curve.bnnOnes() }), error: curve.bnnError() });
   const t = curve.ternary();
   out.push({ method: 'ternary', ones: null, bits: bits({ ...base, method: 'ternary', counts: t.counts }), error: t.error });
-  for (const [method, k] of [['int2', 2], ['int4', 4], ['int8', 8]] as const) {
-    const r = curve.intError(k);
+  const ints = curve.intErrors([2, 4, 8]);
+  curve.releaseScratch();
+  for (const [i, method] of (['int2', 'int4', 'int8'] as const).entries()) {
+    const r = ints[i]!;
     out.push({ method, ones: null, bits: bits({ ...base, method, counts: r.counts }), error: r.error });
   }
   out.push({ method: 'float', ones: null, bits: bits({ ...base, method: 'float' }), error: curve.prunedEnergy });

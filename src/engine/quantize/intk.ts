@@ -39,6 +39,16 @@ export interface IntSearchData {
   abs: Float32Array;
   p1: Float64Array;
   p2: Float64Array;
+  /** Number of distinct values in `abs`, when known (saves a pass per search). */
+  distinct?: number;
+}
+
+/** Distinct values of an ascending array. */
+export function countDistinct(a: Float32Array): number {
+  if (a.length === 0) return 0;
+  let d = 1;
+  for (let i = 1; i < a.length; i++) if (a[i] !== a[i - 1]) d++;
+  return d;
 }
 
 /** Exact (float64) error of scale s over ascending |w|, plus the Lloyd update for its levels. */
@@ -68,7 +78,9 @@ export function intErrorAt(d: IntSearchData, levels: number, s: number): { error
 const GOLDEN = (Math.sqrt(5) - 1) / 2;
 
 /** Groups with at most this many distinct breakpoints (distinct |w| times L) get the exact sweep. */
-const EXACT_BREAKPOINTS = 1 << 17;
+const EXACT_BREAKPOINTS = 1 << 14;
+/** Breakpoints swept around the best scale of the search on bigger groups. */
+const WINDOW_BREAKPOINTS = 1 << 12;
 
 /**
  * Exact minimum of E(s) over s in [sLo, sHi]. E(s) = S2 - 2 s N + s^2 D with N = sum |w| l and
@@ -168,18 +180,22 @@ export function sweepIntScale(d: IntSearchData, levels: number, sLo: number, sHi
 
 /**
  * Near-exact MSE-optimal scale for ascending |w| with `levels` = L positive levels. Groups with
- * few distinct breakpoints (distinct |w| times L <= 2^17) get the exact sweep over all s. Larger ones: a dense grid over
+ * few distinct breakpoints (distinct |w| times L <= 2^14) get the exact sweep over all s. Larger ones: a dense grid over
  * [0.01, 1.0] * max|w|/L, golden-section refinement of the two best basins, Lloyd steps, then
- * the exact sweep on a window around the best scale sized to about min(2^18, 2n) breakpoints
- * (the error's ripple between breakpoints shrinks like 1/sqrt(n), so big groups need little).
+ * the exact sweep on a window around the best scale sized to about 4096 breakpoints. On normal,
+ * Laplace, uniform, skewed and bimodal samples of 300 to 50 000 weights this matched the full
+ * exact sweep in every case measured; the dense search alone missed by up to 2% on small groups.
  */
-export function searchIntScale(d: IntSearchData, levels: number): { scale: number; error: number } {
+export function searchIntScale(
+  d: IntSearchData,
+  levels: number,
+  opts: { exactLimit?: number; window?: number } = {},
+): { scale: number; error: number } {
   const m = d.abs.length;
   if (m === 0 || d.abs[m - 1] === 0) return { scale: 0, error: 0 };
   const max = d.abs[m - 1]!;
-  let distinct = 1;
-  for (let i = 1; i < m; i++) if (d.abs[i] !== d.abs[i - 1]) distinct++;
-  if (distinct * levels <= EXACT_BREAKPOINTS) return sweepIntScale(d, levels, 0, 2 * max);
+  const distinct = d.distinct ?? countDistinct(d.abs);
+  if (distinct * levels <= (opts.exactLimit ?? EXACT_BREAKPOINTS)) return sweepIntScale(d, levels, 0, 2 * max);
   const base = max / levels;
   const cand: number[] = [];
   const LOG_N = 24;
@@ -232,7 +248,8 @@ export function searchIntScale(d: IntSearchData, levels: number): { scale: numbe
     }
   }
   // About sum|w| * 2 delta / s breakpoints fall in [s (1 - delta), s (1 + delta)].
-  const budget = Math.min(1 << 18, 2 * m);
+  const budget = opts.window ?? Math.min(WINDOW_BREAKPOINTS, 4 * m);
+  if (budget <= 0) return { scale: bestS, error: bestE };
   const delta = Math.min(0.5, (budget * bestS) / (2 * d.p1[m]!));
   const w = sweepIntScale(d, levels, bestS * (1 - delta), bestS * (1 + delta));
   return w.error < bestE ? w : { scale: bestS, error: bestE };

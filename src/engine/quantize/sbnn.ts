@@ -212,7 +212,10 @@ export function bestSplit(a: Float32Array, total: number, sq: number): number {
   let bestErr = Infinity;
   for (let k = 1; k < m; k++) {
     s += a[k - 1]!;
-    const e = twoLevelError(sq, total, s, k, m);
+    // twoLevelError, inlined (hot loop)
+    const r = total - s;
+    let e = sq - (s * s) / k - (r * r) / (m - k);
+    if (!(e > 0)) e = 0;
     if (e < bestErr) {
       bestErr = e;
       best = k;
