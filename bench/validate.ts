@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compressModel, defaultSettings } from '../src/engine/api';
-import { biasCorrection, calibLayer, captureLayerInputs, layerSensitivity, layerWindows, modelOutputSensitivity, refitAlphaBeta } from '../src/engine/calib';
+import { biasCorrection, calibLayer, captureLayerInputs, layerSensitivity, layerWindows, modelOutputSensitivity, prepareCalibration, refitAlphaBeta } from '../src/engine/calib';
 import { listLayers } from '../src/engine/inventory';
 import { normalFill } from '../src/engine/measure/ortIo';
 import { loadModel } from '../src/engine/onnx/model';
@@ -62,7 +62,16 @@ async function main(): Promise<void> {
     console.log(`  calibration, ${n} samples, ${layers.length} layers: capture ${f(captureMs)}, windows + refit + bias + layer sensitivity ${f(fitMs)} (4096 windows/layer), end-to-end sensitivity (16 samples) ${f(sensMs)}`);
     console.log(`  calibration overhead vs plain compress: x${((captureMs + fitMs) / compressMs).toFixed(1)} (capture + fits), x${((captureMs + fitMs + sensMs) / compressMs).toFixed(1)} with end-to-end sensitivity`);
 
-    // 4. MNIST: validation on 1,505 real labelled digits.
+    // 4. The detector at 320 x 320: the two-call calibration path (grouped capture, windows, sensitivity).
+    const DET = join(ASSETS, 'ch_PP-OCRv4_det_infer.onnx');
+    const detN = 8;
+    const detShape = [3, 320, 320];
+    const detCalib = { data: normalFill(new Float32Array(detN * 3 * 320 * 320), 5), shape: [detN, ...detShape] };
+    const [, detCompressMs] = await time(async () => (await compressModel(DET, settings, { })).write({ onnx: join(dir, 'det.onnx') }));
+    const [prep, prepMs] = await time(() => prepareCalibration(DET, detCalib));
+    console.log(`PP-OCR det: plain compress ${f(detCompressMs)}; prepareCalibration (${detN} samples at 320x320, ${Object.keys(prep.layers).length} layers, ${Object.keys(prep.skipped).length} skipped) ${f(prepMs)} -> x${(prepMs / detCompressMs).toFixed(1)}`);
+
+    // 5. MNIST: validation on 1,505 real labelled digits.
     const fx = mnistFixture();
     const set = writeTestSet(fx);
     const [r, ms] = await time(() => validateModels(fx.model, fx.model, { inputs: set.inputs, labels: set.labels, maxBatch: 512 }));

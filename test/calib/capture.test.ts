@@ -118,6 +118,9 @@ test('prepareCalibration + calibrateLayerWeights: the two-call path equals the d
   const g = convGeometry([4, 2, 3, 3], { pads: [1, 1, 1, 1] });
   const win = layerWindows(cap.c1.data, cap.c1.shape, g, { maxWindows: 64, seed: 4 });
   assert.deepEqual(prep.layers.c1.windows, win);
+  // A tiny capture budget (one layer per ORT pass) gives the same windows.
+  const split = await prepareCalibration(p, x, { maxWindows: 64, seed: 4, maxBytes: 1 });
+  assert.deepEqual(split, prep);
   assert.equal(prep.layers.c1.sensitivity, layerSensitivity(win, g));
   assert.equal(prep.layers.c1.biasName, 'b1');
   const bits = Uint8Array.from(W1, (v) => (v > 0 ? 1 : 0));

@@ -38,7 +38,7 @@ export function readCalibNpy(path: string): CalibBatch {
 export async function prepareCalibration(
   modelPath: string,
   calib: string | CalibBatch,
-  opts: { layers?: readonly string[]; maxWindows?: number; seed?: number } = {},
+  opts: { layers?: readonly string[]; maxWindows?: number; seed?: number; /** Raw capture memory per ORT pass (default 512 MiB). */ maxBytes?: number } = {},
 ): Promise<PreparedCalibration> {
   const batch = typeof calib === 'string' ? readCalibNpy(calib) : calib;
   const m = loadModel(modelPath);
@@ -61,12 +61,31 @@ export async function prepareCalibration(
       skipped[r.info.name] = e.detail;
     }
   }
-  const captured = await captureLayerInputs(modelPath, usable.map((l) => l.ref.info.name), batch);
-  const layers: Record<string, PreparedLayer> = {};
+  // Raw captured inputs can be large (every layer, every sample): capture in groups of layers that
+  // fit `maxBytes`, sized from a one-sample pass, and keep only the sampled windows of each group.
+  const per = batch.shape.slice(1).reduce((a, b) => a * b, 1);
+  const one = { data: batch.data.subarray(0, per), shape: [1, ...batch.shape.slice(1)] };
+  const sizes = await captureLayerInputs(modelPath, usable.map((l) => l.ref.info.name), one);
+  const maxBytes = opts.maxBytes ?? 512 * 2 ** 20;
+  const groups: (typeof usable)[] = [];
+  let bytes = Infinity;
   for (const l of usable) {
-    const c = captured[l.ref.info.name];
-    const windows = layerWindows(c.data, c.shape, l.geometry, { maxWindows: opts.maxWindows ?? 4096, seed: opts.seed ?? 1 });
-    layers[l.ref.info.name] = { geometry: l.geometry, windows, sensitivity: layerSensitivity(windows, l.geometry), biasName: l.biasName };
+    const b = sizes[l.ref.info.name].data.length * 4 * batch.shape[0];
+    if (bytes + b > maxBytes) {
+      groups.push([]);
+      bytes = 0;
+    }
+    groups[groups.length - 1].push(l);
+    bytes += b;
+  }
+  const layers: Record<string, PreparedLayer> = {};
+  for (const group of groups) {
+    const captured = await captureLayerInputs(modelPath, group.map((l) => l.ref.info.name), batch);
+    for (const l of group) {
+      const c = captured[l.ref.info.name];
+      const windows = layerWindows(c.data, c.shape, l.geometry, { maxWindows: opts.maxWindows ?? 4096, seed: opts.seed ?? 1 });
+      layers[l.ref.info.name] = { geometry: l.geometry, windows, sensitivity: layerSensitivity(windows, l.geometry), biasName: l.biasName };
+    }
   }
   return { samples: batch.shape[0], layers, skipped };
 }
