@@ -160,6 +160,11 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     assert.equal(y.length, yRef.length);
     for (let i = 0; i < y.length; i += 2) assert.ok(Math.abs(y[i] + y[i + 1] - 1) < 1e-5, `softmax row ${i / 2} sums to ${y[i] + y[i + 1]}`);
 
+    // Validate from the panel: both models run in the ORT process; the result comes as a notification.
+    await compressPanel.locator('#validate').click();
+    await page.locator('.notifications-toasts', { hasText: 'SBNN: cls.sbnn.onnx vs cls.onnx on 16 generated inputs: cosine' }).waitFor({ timeout: 120_000 });
+    await page.screenshot({ path: join(outDir, 'validated.png') });
+
     // Reload the window: the compress panel comes back from its saved state (panel serializer).
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
@@ -211,7 +216,8 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     assert.deepEqual(byName['export writes ONNX + packed + report under a fresh name']?.files, ['cls.sbnn-2.onnx', 'cls.sbnn-2.sbnn', 'cls.sbnn-2.report.json']);
     const crash = byName['ORT process killed while a custom editor inspects: the panel shows the error and the static layers'];
     assert.equal(crash?.layers, expected.layers.length);
-    assert.equal((suite.results as SuiteResult[]).length, 8);
+    assert.equal(byName['validate the export against the original (ORT process); the panel gets the figures']?.samples, 16);
+    assert.equal((suite.results as SuiteResult[]).length, 9);
   } catch (e) {
     // Evidence for the failure: the screen, code-server's output, the extension host logs.
     await current?.screenshot({ path: join(outDir, 'failure.png') }).catch(() => {});

@@ -104,6 +104,19 @@ export async function runSuite(vscode: typeof vscodeApi, api: SbnnExtensionApi, 
     return { files: files.map((f) => basename(f)) };
   });
 
+  await run('validate the export against the original (ORT process); the panel gets the figures', async () => {
+    const panel = api.panels().find((p) => p.kind === 'compress' && p.modelPath === modelPath && p.exported.length === 3);
+    check(panel, 'no exported compress panel');
+    const onnx = panel.exported.find((f) => f.endsWith('.onnx'))!;
+    const v = (await vscode.commands.executeCommand('sbnn.validateCompressed', vscode.Uri.file(onnx))) as
+      | { samples: number; generatedInputs: boolean; outputs: { name: string; cosine: number }[]; top1Agreement: number | null }
+      | undefined;
+    check(v && v.samples === 16 && v.generatedInputs, `validation: ${JSON.stringify(v)}`);
+    check(v.outputs.length > 0 && v.outputs.every((o) => o.cosine >= -1 && o.cosine <= 1), 'cosines in [-1, 1]');
+    check(JSON.stringify(panel.state?.validation) === JSON.stringify(v), 'the panel state holds the validation');
+    return { samples: v.samples, outputs: v.outputs.length, cosine: v.outputs[0].cosine, top1Agreement: v.top1Agreement };
+  });
+
   await run('cancelling an export leaves no files', async () => {
     const dir = dirname(modelPath);
     const before = readdirSync(dir).sort();
