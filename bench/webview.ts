@@ -2,6 +2,9 @@
 // Prints medians: init -> first painted frame; one live re-plan (budget change) -> totals and table
 // re-rendered; the per-layer charts update; one page of scrolling in the virtualized table.
 // Run: node --import tsx bench/webview.ts [layers=1000] [runs=7]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { buildWebviewBundle, chromiumMissing, launch, openPanel } from '../test/webview/harness';
 import { syntheticPanelState } from '../test/webview/synthetic';
 
@@ -18,11 +21,12 @@ async function main(): Promise<void> {
     console.log(`webview bench skipped: ${missing}`);
     return;
   }
-  await buildWebviewBundle(true);
+  // The production bundle (minified, as packaged), built into a temp folder so dist/ stays as is.
+  const bundle = await buildWebviewBundle(true, mkdtempSync(join(tmpdir(), 'sbnn-webview-bench-')));
   const state = syntheticPanelState(layers);
   const browser = await launch();
   try {
-    const pp = await openPanel(browser, { theme: 'dark' });
+    const pp = await openPanel(browser, { theme: 'dark', bundle });
     await pp.page.evaluate((s) => {
       (window as unknown as { __benchState: unknown }).__benchState = s;
     }, state as unknown as Record<string, unknown>);
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
     if (pp.pageErrors.length) console.log(`  page errors: ${pp.pageErrors.join('; ')}`);
   } finally {
     await browser.close();
+    rmSync(dirname(bundle), { recursive: true, force: true });
   }
 }
 

@@ -19,8 +19,9 @@ export function chromiumMissing(): string | null {
   return existsSync(CHROMIUM) ? null : `Debian chromium not found at ${CHROMIUM} (apt-get install -y chromium); the webview test cannot run`;
 }
 
-/** Builds dist/webview.js exactly as esbuild.mjs does, so the test runs the current sources. */
-export async function buildWebviewBundle(production = false): Promise<string> {
+/** Builds dist/webview.js exactly as esbuild.mjs does, so the test runs the current sources
+ *  (`outdir` elsewhere, e.g. a temp folder, leaves dist/ alone). Returns the bundle's path. */
+export async function buildWebviewBundle(production = false, outdir = join(ROOT, 'dist')): Promise<string> {
   await esbuild.build({
     absWorkingDir: ROOT,
     bundle: true,
@@ -30,10 +31,10 @@ export async function buildWebviewBundle(production = false): Promise<string> {
     sourcemap: !production,
     minify: production,
     entryPoints: { webview: 'webview/main.ts' },
-    outdir: 'dist',
+    outdir,
     logLevel: 'warning',
   });
-  return join(ROOT, 'dist', 'webview.js');
+  return join(outdir, 'webview.js');
 }
 
 export async function launch(): Promise<Browser> {
@@ -56,6 +57,8 @@ export interface OpenOptions {
   embedded?: PanelState;
   width?: number;
   height?: number;
+  /** The bundle to serve (default dist/webview.js). */
+  bundle?: string;
 }
 
 /** Opens the panel page; resolves once the panel has posted `ready`. */
@@ -84,7 +87,7 @@ export async function openPanel(browser: Browser, o: OpenOptions): Promise<Panel
     const path = new URL(route.request().url()).pathname;
     if (path === '/panel.html') return route.fulfill({ contentType: 'text/html', body: html });
     if (path === '/theme.css') return route.fulfill({ contentType: 'text/css', body: theme.css });
-    if (path === '/dist/webview.js') return route.fulfill({ contentType: 'text/javascript', body: readFileSync(join(ROOT, 'dist', 'webview.js')) });
+    if (path === '/dist/webview.js') return route.fulfill({ contentType: 'text/javascript', body: readFileSync(o.bundle ?? join(ROOT, 'dist', 'webview.js')) });
     if (path === '/media/panel.css') return route.fulfill({ contentType: 'text/css', body: readFileSync(join(ROOT, 'media', 'panel.css')) });
     return route.fulfill({ status: 404, body: 'not found' });
   });
