@@ -64,12 +64,27 @@ export function refitAlphaBeta(win: Windows, w: Float32Array, bits: Uint8Array, 
   const uu = new Float64Array(nGroups), uv = new Float64Array(nGroups), vv = new Float64Array(nGroups);
   const uy = new Float64Array(nGroups), vy = new Float64Array(nGroups);
   const s1 = new Float64Array(nGroups), n1 = new Float64Array(nGroups), s0 = new Float64Array(nGroups), n0 = new Float64Array(nGroups);
+  // Window sums over kept weights are shared by every channel of a group when nothing is pruned.
+  const windowSum = M ? null : new Float64Array(win.groups * win.count);
+  if (windowSum) {
+    for (let r = 0; r < windowSum.length; r++) {
+      let t = 0;
+      for (let i = r * fanIn; i < (r + 1) * fanIn; i++) t += win.data[i];
+      windowSum[r] = t;
+    }
+  }
+  const onesIdx = new Int32Array(fanIn);
+  const keptIdx = new Int32Array(fanIn);
   for (let o = 0; o < outs; o++) {
     const fg = opts.perChannel ? o : 0;
     const wo = o * fanIn;
+    let nOnes = 0;
+    let nKept = 0;
     for (let i = 0; i < fanIn; i++) {
       if (M && !M[wo + i]) continue;
+      keptIdx[nKept++] = i;
       if (Bt[wo + i]) {
+        onesIdx[nOnes++] = i;
         s1[fg] += W[wo + i];
         n1[fg]++;
       } else {
@@ -78,15 +93,20 @@ export function refitAlphaBeta(win: Windows, w: Float32Array, bits: Uint8Array, 
       }
     }
     const gi = Math.floor(o / perGroupOut);
+    const wRow = W.subarray(wo, wo + fanIn);
     for (let p = 0; p < win.count; p++) {
       const xo = (gi * win.count + p) * fanIn;
-      let y = 0, u = 0, kept = 0;
-      for (let i = 0; i < fanIn; i++) {
-        const x = win.data[xo + i];
-        y += tgt.data[xo + i] * W[wo + i];
-        if (M && !M[wo + i]) continue;
-        kept += x;
-        if (Bt[wo + i]) u += x;
+      const x = win.data.subarray(xo, xo + fanIn);
+      const t = tgt === win ? x : tgt.data.subarray(xo, xo + fanIn);
+      let y = 0;
+      for (let i = 0; i < fanIn; i++) y += t[i] * wRow[i];
+      let u = 0;
+      for (let j = 0; j < nOnes; j++) u += x[onesIdx[j]];
+      let kept: number;
+      if (windowSum) kept = windowSum[gi * win.count + p];
+      else {
+        kept = 0;
+        for (let j = 0; j < nKept; j++) kept += x[keptIdx[j]];
       }
       const v = kept - u;
       uu[fg] += u * u;
