@@ -4,7 +4,7 @@
 import type { PanelState } from '../shared/protocol';
 
 export interface PanelHtmlOptions {
-  /** webview.cspSource */
+  /** webview.cspSource: a CSP source list (one or more sources, e.g. "'self' https://*.vscode-cdn.net"). */
   cspSource: string;
   /** A fresh random nonce per page load (base64 or hex; no quotes or spaces). */
   nonce: string;
@@ -29,7 +29,11 @@ function inertJson(v: unknown): string {
 
 export function panelHtml(o: PanelHtmlOptions): string {
   if (!NONCE.test(o.nonce)) throw new Error(`panelHtml: nonce must be at least 16 characters of [A-Za-z0-9+/=_-], got "${o.nonce}"`);
-  if (/[\s;'"]/.test(o.cspSource)) throw new Error(`panelHtml: bad cspSource "${o.cspSource}"`);
+  // cspSource is a source list, e.g. "'self' https://*.vscode-cdn.net" in VS Code 1.100: allow
+  // several sources and quoted keywords, but nothing that ends the directive or widens the policy.
+  if (/[;,"\r\n]|'unsafe-|^\s*$/.test(o.cspSource) || o.cspSource.split(/\s+/).includes('*')) {
+    throw new Error(`panelHtml: bad cspSource "${o.cspSource}"`);
+  }
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${o.nonce}'`,

@@ -75,7 +75,8 @@ export async function openPanel(browser: Browser, o: OpenOptions): Promise<Panel
   const nonce = 'dGVzdC1ub25jZS0xMjM0NTY3OA==';
   // VS Code injects its theme variables and body class into every webview; do the same here.
   const html = panelHtml({
-    cspSource: ORIGIN,
+    // As VS Code 1.100 gives it: a source list with 'self'.
+    cspSource: `'self' ${ORIGIN}`,
     nonce,
     scriptUri: `${ORIGIN}/dist/webview.js`,
     styleUri: `${ORIGIN}/media/panel.css`,

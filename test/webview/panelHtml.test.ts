@@ -47,6 +47,18 @@ test('panelHtml: rejects a weak nonce or a cspSource that could widen the policy
   assert.throws(() => panelHtml({ ...base, nonce: 'short' }), /nonce must be at least 16/);
   assert.throws(() => panelHtml({ ...base, nonce: "abcdefghijklmnopq'; script-src *" }), /nonce/);
   assert.throws(() => panelHtml({ ...base, cspSource: "https://x; script-src 'unsafe-inline'" }), /bad cspSource/);
+  assert.throws(() => panelHtml({ ...base, cspSource: "'unsafe-inline'" }), /bad cspSource/);
+  assert.throws(() => panelHtml({ ...base, cspSource: '* https://x' }), /bad cspSource/);
+  assert.throws(() => panelHtml({ ...base, cspSource: 'https://x"><script>' }), /bad cspSource/);
+  assert.throws(() => panelHtml({ ...base, cspSource: '' }), /bad cspSource/);
+});
+
+test("panelHtml: VS Code 1.100's cspSource (a list with 'self') goes into every resource directive", () => {
+  const src = "'self' https://*.vscode-cdn.net";
+  assert.equal(
+    csp(panelHtml({ ...base, cspSource: src })),
+    `default-src 'none'; script-src 'nonce-${base.nonce}'; style-src ${src} 'nonce-${base.nonce}'; img-src ${src} data:; font-src ${src}; base-uri 'none'; form-action 'none'`,
+  );
 });
 
 test('panelHtml: URIs are attribute-escaped', () => {
