@@ -145,6 +145,10 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     assert.deepEqual(readdirSync(workspace), [MODEL], 'nothing is written before Export');
     await page.screenshot({ path: join(outDir, 'compress-panel.png') });
 
+    // Steer: a new budget in the panel re-plans there (replan message); Export writes that plan.
+    const budgetInput = compressPanel.locator('#budget input');
+    await budgetInput.fill('1.5');
+    await budgetInput.press('Enter');
     await compressPanel.locator('#export').click();
     const exported = ['cls.sbnn.onnx', 'cls.sbnn.sbnn', 'cls.sbnn.report.json'].map((f) => join(workspace, f));
     await waitUntil('the exported files', () => exported.every((f) => existsSync(f)), 180_000);
@@ -152,7 +156,8 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     await page.screenshot({ path: join(outDir, 'exported.png') });
     const report = JSON.parse(readFileSync(exported[2], 'utf8'));
     assert.equal(report.layers.length, expected.layers.length);
-    assert.equal(report.settings.budget, 2);
+    assert.equal(report.settings.budget, 1.5);
+    assert.ok(report.totals.bitsPerWeight <= 1.5 + 1e-9, `exported plan uses ${report.totals.bitsPerWeight} bits/weight`);
     // The exported model runs in ONNX Runtime, and its output is still a softmax over the classes.
     const input = [1, 3, 48, 192]; // PP-OCR direction classifier: one 48 x 192 RGB text crop
     const yRef = await runsInOrt(model, input);
