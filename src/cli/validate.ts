@@ -1,5 +1,5 @@
 // `sbnn validate ORIGINAL COMPRESSED`: compare a compressed model with its original in ONNX Runtime.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { validateModels } from '../engine/validate/validate';
 import type { ValidationReport } from '../shared/report';
 import { action, collectDim, table } from './run';
@@ -19,6 +19,12 @@ export function formatValidation(r: ValidationReport, original: string, compress
   return lines.join('\n');
 }
 
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
+  return n;
+}
+
 /** JSON with non-finite numbers (SQNR of identical outputs) written as null. */
 export const validationJson = (r: ValidationReport): string =>
   JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
@@ -32,7 +38,7 @@ export function registerValidate(program: Command, write: (s: string) => void = 
     .argument('<compressed>', 'compressed ONNX model')
     .option('--inputs <file>', 'inputs as .npy (float32, first axis = samples); generated when absent')
     .option('--labels <file>', 'integer class ids as .npy, one per sample: reports accuracy of both models')
-    .option('--samples <n>', 'number of generated samples without --inputs', (v) => Number(v), 16)
+    .option('--samples <n>', 'number of generated samples without --inputs', positiveInt, 16)
     .option('--dim <name=value>', 'value of a symbolic input dim for generated inputs (repeatable; default 1)', collectDim, {})
     .option('--json', 'print the report as JSON (SQNR of identical outputs is null)')
     .action(

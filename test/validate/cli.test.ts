@@ -66,3 +66,10 @@ test('user errors exit 2 with one line', async () => {
   assert.match(r.err, /^sbnn: .*missing\.onnx: ONNX Runtime cannot load the model/);
   assert.equal(r.err.trim().split('\n').length, 1);
 });
+
+test('--samples must be a positive integer', async () => {
+  const a = mm('d.onnx', [1, 0, 0, 1]);
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerValidate(program, () => {});
+  await assert.rejects(program.parseAsync(['node', 'sbnn', 'validate', a, a, '--samples', 'x']), /option '--samples <n>' argument 'x' is invalid\. expected a positive integer, got "x"/);
+});
