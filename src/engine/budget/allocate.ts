@@ -11,6 +11,7 @@
 //    most error (this reaches non-hull points the greedy step cannot).
 // 4. Every uniform plan (the same method and share of ones in all free layers) that fits is also
 //    evaluated; the best plan found wins, so the result is never worse than a uniform choice.
+// 5. The final bits are summed in curve order and checked exactly against B (bits / params).
 import type { LayerCurve, LayerOption } from '../../shared/report';
 import { SbnnError } from '../errors';
 
@@ -134,9 +135,9 @@ export function allocateBudget(input: AllocationInput): Allocation {
   const fixed = input.fixed ?? {};
   let totalParams = 0;
   for (const c of input.curves) totalParams += c.params;
-  const budgetBits = B * totalParams;
-  // Relative slack absorbs the rounding of B * params (a budget given as bits/params must fit).
-  const limit = budgetBits * (1 + 1e-12);
+  // Planning compares running sums with a relative slack of 1e-12 (sums taken in another order
+  // round differently); the final totals are then checked exactly: bits / params <= B.
+  const limit = B * totalParams * (1 + 1e-12);
 
   const choice: Record<string, LayerOption> = {};
   let fixedBits = 0;
@@ -234,14 +235,52 @@ export function allocateBudget(input: AllocationInput): Allocation {
     }
     for (const s of sums.values()) {
       if (s.count !== layers.length || fixedBits + s.bits > limit || s.err >= freeErr) continue;
-      freeErr = s.err;
-      used = fixedBits + s.bits;
-      layers.forEach((l, i) => (choice[l.curve.name] = s.picks[i]!));
+      // Take the uniform plan, each pick replaced by the Pareto option that dominates it (the
+      // least-error front option within its bits): no more bits, no more error.
+      freeErr = 0;
+      layers.forEach((l, i) => {
+        const cap = s.picks[i]!.bits;
+        let lo = 0;
+        let hi = l.front.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (l.bits[mid]! <= cap) lo = mid;
+          else hi = mid - 1;
+        }
+        l.cur = lo;
+        choice[l.curve.name] = l.front[lo]!;
+        freeErr += l.err[lo]!;
+      });
     }
   }
 
-  let totalBits = fixedBits;
-  for (const l of layers) totalBits += choice[l.curve.name]!.bits;
+  const sumBits = () => {
+    let t = 0;
+    for (const c of input.curves) t += choice[c.name]!.bits;
+    return t;
+  };
+  let totalBits = sumBits();
+  if (feasible && totalParams > 0 && totalBits / totalParams > B) {
+    // Rounding put the plan a hair over: step down the layer that loses least per bit saved.
+    while (totalBits / totalParams > B) {
+      let best: FreeLayer | null = null;
+      let bestCost = Infinity;
+      for (const l of layers) {
+        if (l.cur <= 0) continue;
+        const cost = (l.err[l.cur - 1]! - l.err[l.cur]!) / (l.bits[l.cur]! - l.bits[l.cur - 1]!);
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = l;
+        }
+      }
+      if (!best) break;
+      best.cur--;
+      choice[best.curve.name] = best.front[best.cur]!;
+      totalBits = sumBits();
+    }
+    freeErr = 0;
+    for (const l of layers) freeErr += l.err[l.cur]!;
+  }
   return {
     choice,
     totalBits,
