@@ -20,13 +20,14 @@ import { encodeLayerRecord, encodePacked, dequantizeLayer, type MaskKind, type P
 import { inspectTotals, layerMacs, listLayers, modelInfo, type LayerRef } from './inventory';
 import { BUILTIN_PROFILES, layerLatency, totalLatency } from './cost/estimate';
 import type { LayerShapes } from './shapes';
-import { saveModel, setTensorFloat32, tensorFloat32, type LoadedModel } from './onnx/model';
-import { isFloatType } from './onnx/dtype';
+import { tensorFloat32, type LoadedModel, type SaveOptions } from './onnx/model';
+import { saveWithLazyTensors, type LazyTensorData } from './export/streamSave';
+import { elementSize, encodeFromFloat32, isFloatType } from './onnx/dtype';
 import { binaryStructureStats, parsePruneSpec, pruneMask, type PruneSpec } from './prune';
 import { quantize } from './quantize';
 import { TOOL_NAME, TOOL_VERSION } from './version';
 import { create } from '@bufbuild/protobuf';
-import { StringStringEntryProtoSchema } from 'onnx-buf';
+import { StringStringEntryProtoSchema, TensorProto_DataType as DataType, type TensorProto } from 'onnx-buf';
 import { existsSync } from 'node:fs';
 import { commitAll, discardAll, writeTemp, type PendingFile } from './fsAtomic';
 import { resolve } from 'node:path';
@@ -261,7 +262,6 @@ interface LayerOutcome {
   target: Target;
   record: PackedLayer;
   recordBytes: Uint8Array;
-  q: Float32Array;
   report: CompressLayerReport;
 }
 
@@ -337,7 +337,6 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings):
     target: t,
     record,
     recordBytes,
-    q,
     report: {
       name: l.name,
       weight: l.weight,
@@ -377,7 +376,8 @@ export function compressLoaded(
 ): CompressSession {
   validateSettings(m.path, settings);
   const sel = selectLayers(m, settings, opts.overrides);
-  const curves = buildCurves(sel, settings, opts);
+  // Curves cost a sort per layer: only a budget needs them (the panel asks analyzeModel for them).
+  const curves = settings.budget === null ? [] : buildCurves(sel, settings, opts);
   const plan = planLayers(sel, settings, settings.budget === null ? null : curves, opts.overrides);
   const outcomes: LayerOutcome[] = [];
   sel.targets.forEach((t, i) => {
@@ -409,7 +409,7 @@ export function compressLoaded(
       }
       return pending.map((p) => p.target);
     }
-    return withCompressedWeights(m, outcomes, report, () => saveModel(m, outputs.onnx!, { extra }));
+    return saveCompressed(m, outcomes, report, outputs.onnx, extra);
   };
   const addLatencyToReport = (shapes: LayerShapes, profiles: readonly DeviceProfile[] = BUILTIN_PROFILES): void => {
     inspect.layers = inspect.layers.map((l) => withShapes(l, shapes));
@@ -448,36 +448,35 @@ export function checkOutputs(m: { path: string; external: Map<unknown, { file: s
   if (new Set(targets.map((t) => resolve(t))).size !== targets.length) throw new SbnnError(targets[0], 'two outputs have the same path');
 }
 
-/** Swaps the compressed weights and metadata into the model for one save, then restores the original. */
-function withCompressedWeights<T>(m: LoadedModel, outcomes: LayerOutcome[], report: CompressReport, fn: () => T): T {
-  const saved = outcomes.map((o) => {
+/**
+ * Saves the model with the compressed weights (dequantized from their packed records one layer at a
+ * time while the file is written) and the tool's metadata; the in-memory model is left unchanged.
+ */
+function saveCompressed(m: LoadedModel, outcomes: LayerOutcome[], report: CompressReport, out: string, extra: SaveOptions['extra']): string[] {
+  const lazy = new Map<TensorProto, LazyTensorData>();
+  for (const o of outcomes) {
     const t = o.target.ref.tensor;
-    return { t, raw: t.rawData, floats: t.floatData, ints: t.int32Data, doubles: t.doubleData, ext: t.externalData, loc: t.dataLocation };
-  });
+    const n = o.target.weights.length;
+    lazy.set(t, {
+      length: n * elementSize(t.dataType, m.path, t.name),
+      bytes: () => {
+        const q = dequantizeLayer(o.record);
+        return t.dataType === DataType.FLOAT ? new Uint8Array(q.buffer, q.byteOffset, q.byteLength) : encodeFromFloat32(t.dataType, q);
+      },
+    });
+  }
   const meta = m.proto.metadataProps;
+  const methods = Object.fromEntries(report.layers.map((l) => [l.name, l.method]));
+  m.proto.metadataProps = [
+    ...meta.filter((p) => !p.key.startsWith('sbnn.')),
+    create(StringStringEntryProtoSchema, { key: 'sbnn.tool', value: `${TOOL_NAME} ${TOOL_VERSION}` }),
+    create(StringStringEntryProtoSchema, { key: 'sbnn.settings', value: JSON.stringify(report.settings) }),
+    create(StringStringEntryProtoSchema, { key: 'sbnn.layers', value: JSON.stringify(methods) }),
+  ];
   try {
-    for (const o of outcomes) {
-      const t = o.target.ref.tensor;
-      setTensorFloat32(t, o.q);
-    }
-    const methods = Object.fromEntries(report.layers.map((l) => [l.name, l.method]));
-    m.proto.metadataProps = [
-      ...meta.filter((p) => !p.key.startsWith('sbnn.')),
-      create(StringStringEntryProtoSchema, { key: 'sbnn.tool', value: `${TOOL_NAME} ${TOOL_VERSION}` }),
-      create(StringStringEntryProtoSchema, { key: 'sbnn.settings', value: JSON.stringify(report.settings) }),
-      create(StringStringEntryProtoSchema, { key: 'sbnn.layers', value: JSON.stringify(methods) }),
-    ];
-    return fn();
+    return saveWithLazyTensors(m, out, lazy, { extra });
   } finally {
     m.proto.metadataProps = meta;
-    for (const s of saved) {
-      s.t.rawData = s.raw;
-      s.t.floatData = s.floats;
-      s.t.int32Data = s.ints;
-      s.t.doubleData = s.doubles;
-      s.t.externalData = s.ext;
-      s.t.dataLocation = s.loc;
-    }
   }
 }
 
