@@ -467,6 +467,8 @@ function renderSummary(): void {
       if (document.activeElement !== budgetField.el) budgetField.setValue(String(Number(b.toFixed(4))));
     }
   } else budgetRangeText.textContent = state.report ? 'no error curves: re-run Compress to steer' : 'inspect only: Compress to plan';
+  // Full text on hover where a narrow panel cuts a figure short.
+  for (const d of [sFile, sSize, sBits, sRatio, sLatency, sFidelity]) d.title = d.textContent ?? '';
   const nOv = Object.keys(state.overrides).length;
   resetAllBtn.textContent = nOv ? `Reset all to plan (${nOv})` : 'Reset all to plan';
 }

@@ -24,9 +24,9 @@ const COLUMNS: Column[] = [
   { key: 'macs', label: 'MACs', title: 'Multiply-accumulates per inference', cell: (r) => fmtCount(r.macs), numeric: true },
   { key: 'method', label: 'Method', title: 'Quantization method (planned)', cell: (r) => r.method ?? '—' },
   { key: 'ones', label: 'Ones', title: 'Share of ones (connections); pruned share in brackets', cell: (r) => fmtShare(r.ones) + (r.pruned ? ` [${fmtShare(r.pruned)}]` : ''), numeric: true },
-  { key: 'rawBits', label: 'b/w raw', title: 'Bits per weight, raw', cell: (r) => fmtBits(r.rawBits), numeric: true },
-  { key: 'entropyBits', label: 'b/w ent.', title: 'Bits per weight, entropy-coded (with overheads)', cell: (r) => fmtBits(r.entropyBits), numeric: true },
-  { key: 'sqnr', label: 'SQNR dB', title: 'Signal-to-quantization-noise ratio, 10 log10(energy / error)', cell: (r) => fmtDb(r.sqnr), numeric: true },
+  { key: 'rawBits', label: 'Raw', title: 'Bits per weight, raw', cell: (r) => fmtBits(r.rawBits), numeric: true },
+  { key: 'entropyBits', label: 'Entropy', title: 'Bits per weight, entropy-coded (with overheads)', cell: (r) => fmtBits(r.entropyBits), numeric: true },
+  { key: 'sqnr', label: 'SQNR', title: 'Signal-to-quantization-noise ratio in dB, 10 log10(energy / error)', cell: (r) => fmtDb(r.sqnr), numeric: true },
   { key: 'estMs', label: 'Est.', title: 'Estimated latency, selected profile', cell: (r) => fmtMs(r.estMs), numeric: true },
   { key: 'measuredMs', label: 'Meas.', title: 'Measured latency on this host (ONNX Runtime)', cell: (r) => fmtMs(r.measuredMs), numeric: true },
 ];
