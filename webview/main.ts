@@ -2,7 +2,7 @@
 // host message, re-plans live from the error curves, and persists with setState.
 import { isHostToWebview, type HostToWebview, type PanelState } from '../src/shared/protocol';
 import { METHODS, type LayerOverride, type Method } from '../src/shared/report';
-import { button, checkbox, dropdown, progressRing, registerComponents, setDisabled, slider, textField } from './components';
+import { button, dropdown, progressRing, registerComponents, setDisabled, slider, textField } from './components';
 import { budgetRange, computePlan, effectiveBudget, uncompressedCurves, viewOrder, type Plan, type SortKey } from './plan';
 import { LayerTable } from './table';
 import { Charts } from './charts';
@@ -55,7 +55,7 @@ const stat = (id: string, label: string): HTMLElement => {
 const sFile = stat('stat-file', 'Model file');
 const sSize = stat('stat-size', 'Weights before → after');
 const sBits = stat('stat-bits', 'Bits / weight');
-const sRatio = stat('stat-ratio', 'Ratio');
+const sRatio = stat('stat-ratio', 'Ratio vs float32');
 const sLatency = stat('stat-latency', 'Est. latency before → after');
 const sFidelity = stat('stat-fidelity', 'Fidelity');
 const profileDd = dropdown({
