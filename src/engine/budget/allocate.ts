@@ -16,6 +16,11 @@ import type { LayerCurve, LayerOption } from '../../shared/report';
 import { SbnnError } from '../errors';
 
 export interface AllocationInput {
+  /**
+   * One curve per layer. Treat curves as immutable: the per-curve preparation is cached on the
+   * curve object and rebuilt only when its `options` array (identity or length) or sensitivity
+   * changes.
+   */
   curves: LayerCurve[];
   budgetBitsPerWeight: number;
   /** Layers pinned to an option (overrides, first/last kept at int8): their bits count too. */
@@ -46,15 +51,37 @@ interface FreeLayer {
   hpos: number;
   /** Current option index in `front`. */
   cur: number;
+  byKey: Map<string, LayerOption>;
 }
 
 const sensitivityOf = (c: LayerCurve) => (Number.isFinite(c.sensitivity) && c.sensitivity >= 0 ? c.sensitivity : 1);
 
 const optionKey = (o: LayerOption) => `${o.method}|${o.ones ?? 'free'}`;
 
-function buildLayer(curve: LayerCurve): FreeLayer {
-  if (curve.options.length === 0) throw new SbnnError(null, `layer "${curve.name}" has no quantization options to choose from`);
+interface LayerPrep {
+  options: LayerOption[];
+  optionCount: number;
+  sens: number;
+  front: LayerOption[];
+  bits: Float64Array;
+  err: Float64Array;
+  hull: number[];
+  /** Least-error option per (method, ones) key, for the uniform plans. */
+  byKey: Map<string, LayerOption>;
+}
+
+/**
+ * Per-curve preparation (Pareto front, hull, keys), cached per curve object: the webview re-plans
+ * the same curves for every budget it is dragged to, and only the greedy part depends on B.
+ * Rebuilt when the options array or the sensitivity changes.
+ */
+const prepCache = new WeakMap<LayerCurve, LayerPrep>();
+
+function prepare(curve: LayerCurve): LayerPrep {
   const sens = sensitivityOf(curve);
+  const hit = prepCache.get(curve);
+  if (hit && hit.options === curve.options && hit.optionCount === curve.options.length && hit.sens === sens) return hit;
+  if (curve.options.length === 0) throw new SbnnError(null, `layer "${curve.name}" has no quantization options to choose from`);
   const sorted = curve.options.slice().sort((a, b) => a.bits - b.bits || a.error - b.error);
   const front: LayerOption[] = [];
   let last = Infinity;
@@ -78,7 +105,20 @@ function buildLayer(curve: LayerCurve): FreeLayer {
     }
     hull.push(i);
   }
-  return { curve, sens, front, bits, err, hull, hpos: 0, cur: 0 };
+  const byKey = new Map<string, LayerOption>();
+  for (const o of curve.options) {
+    const k = optionKey(o);
+    const prev = byKey.get(k);
+    if (!prev || o.error < prev.error || (o.error === prev.error && o.bits < prev.bits)) byKey.set(k, o);
+  }
+  const prep = { options: curve.options, optionCount: curve.options.length, sens, front, bits, err, hull, byKey };
+  prepCache.set(curve, prep);
+  return prep;
+}
+
+function buildLayer(curve: LayerCurve): FreeLayer {
+  const p = prepare(curve);
+  return { curve, sens: p.sens, front: p.front, bits: p.bits, err: p.err, hull: p.hull, byKey: p.byKey, hpos: 0, cur: 0 };
 }
 
 /** Max-heap of layers keyed by the error saved per bit of their next hull step. */
@@ -218,13 +258,7 @@ export function allocateBudget(input: AllocationInput): Allocation {
     // Uniform plans: the same (method, ones) in every free layer.
     const sums = new Map<string, { bits: number; err: number; count: number; picks: LayerOption[] }>();
     for (const l of layers) {
-      const seen = new Map<string, LayerOption>();
-      for (const o of l.curve.options) {
-        const k = optionKey(o);
-        const prev = seen.get(k);
-        if (!prev || o.error < prev.error || (o.error === prev.error && o.bits < prev.bits)) seen.set(k, o);
-      }
-      for (const [k, o] of seen) {
+      for (const [k, o] of l.byKey) {
         const s = sums.get(k) ?? { bits: 0, err: 0, count: 0, picks: [] };
         s.bits += o.bits;
         s.err += o.error * l.sens;
