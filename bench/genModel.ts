@@ -1,7 +1,9 @@
 // A generated benchmark model of a chosen size: a VGG-like conv stack (3x3 convs with bias + ReLU,
 // stride-2 stage transitions, 512-channel body convs repeated to reach the size) and a Gemm head
 // (transB = 1 and transB = 0). Weights are He-scaled, roughly Gaussian, deterministic.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NodeProto, TensorProto } from 'onnx-buf';
 import { encodeModel, floatTensor, graph, model, node, valueInfo } from '../src/engine/onnx/builder';
 
@@ -30,8 +32,18 @@ function heValues(n: number, fanIn: number, seed: number): Float32Array {
 /**
  * Writes a model of about `targetBytes` (within one 512-channel conv, ~9.4 MB) to `path`.
  * Input x[batch, 3, 32, 32] (batch symbolic), output y[batch, 1000].
+ * Generates in a child process: building 100 MB takes ~4x that in memory, and a bench's later
+ * children would start with the caller's resident memory (Linux keeps the RSS high-water mark
+ * across fork + exec, so process.resourceUsage().maxRSS in a child would count it).
  */
 export async function writeBigModel(path: string, targetBytes: number): Promise<BigModelInfo> {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, path, String(targetBytes)], { encoding: 'utf8', cwd: join(__dirname, '..') });
+  if (r.status !== 0) throw new Error(`writeBigModel failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as BigModelInfo;
+}
+
+/** writeBigModel in this process. */
+export function generateBigModel(path: string, targetBytes: number): BigModelInfo {
   const nodes: NodeProto[] = [];
   const inits: TensorProto[] = [];
   let cur = 'x';
@@ -89,4 +101,9 @@ export async function writeBigModel(path: string, targetBytes: number): Promise<
   writeFileSync(path, bytes);
   const params = inits.reduce((a, t) => a + t.rawData.length / 4, 0);
   return { path, sizeBytes: bytes.length, layers, params };
+}
+
+if (require.main === module) {
+  const [path, bytes] = process.argv.slice(2);
+  process.stdout.write(`${JSON.stringify(generateBigModel(path, Number(bytes)))}\n`);
 }
