@@ -57,14 +57,14 @@ function validationLine(compressed: string, original: string, v: ValidationRepor
 }
 
 const METHOD_DETAIL: Record<Method, string> = {
-  sbnn: 'sparse binary {beta, alpha} weights, best ones share per layer',
-  bnn: 'binary {-a, +a} weights',
-  sparse01: 'sparse {0, alpha} weights',
-  ternary: '{-a, 0, +a} weights',
-  int8: '8-bit integers',
-  int4: '4-bit integers',
-  int2: '2-bit integers',
-  float: 'keep float weights (analysis only)',
+  sbnn: 'sparse binary: each weight is beta or alpha (1 bit, few alphas)',
+  bnn: 'binary: each weight is -a or +a (1 bit)',
+  sparse01: 'sparse binary: each weight is 0 or alpha (1 bit)',
+  ternary: 'each weight is -a, 0 or +a (log2 3 bits)',
+  int8: 'uniform symmetric 8-bit integers',
+  int4: 'uniform symmetric 4-bit integers',
+  int2: 'uniform symmetric 2-bit integers',
+  float: 'keep float weights',
 };
 
 interface ChoiceItem extends vscode.QuickPickItem {
