@@ -112,3 +112,37 @@ test('bit budgets (sbnn per tensor, p per layer): sensitivity-weighted allocatio
   }
   assert.ok(gain > 0.05, `sensitivity weighting gained ${gain} accuracy in total`);
 });
+
+test('compressModel at bit budgets (all methods): plain vs --calib style calibration', async (t) => {
+  const { compressModel, defaultSettings } = await import('../../src/engine/api');
+  const { prepareCalibration } = await import('../../src/engine/calib');
+  const prep = await prepareCalibration(fx.model, calibBatch(fx), WINDOW_OPTS);
+  const sensitivity = Object.fromEntries(Object.entries(prep.layers).map(([k, v]) => [k, v.sensitivity]));
+  const file = join(fx.dir, `cm-${process.pid}.onnx`);
+  const fmt = (r: { accuracy: number | null; outputs: { sqnrDb: number }[] }) => `${pct(r.accuracy)} /${db(r.outputs[0].sqnrDb)}`;
+  t.diagnostic('compressModel (keepFirstLast off, per tensor); calibrated = sensitivity-weighted plan, then per layer in order: alpha/beta refit (binary layers) + bias correction (all compressed layers)');
+  t.diagnostic(`${'bits/weight'.padEnd(11)} | ${'plain compressModel'.padEnd(42)} | + bias        | + refit + bias | calibrated (${'plan'.padEnd(4)})`);
+  for (const budget of [1, 1.25, 1.5, 2]) {
+    const settings = { ...defaultSettings(), budget, keepFirstLast: false };
+    const planOf = (s: Awaited<ReturnType<typeof compressModel>>) => Object.fromEntries(s.report.layers.map((l) => [l.name, { method: l.method, ones: l.ones }]));
+    const desc = (s: Awaited<ReturnType<typeof compressModel>>) => s.report.layers.map((l) => l.method + (l.ones !== null ? `:${l.ones.toFixed(2)}` : '')).join(',');
+    const plainSession = await compressModel(fx.model, settings);
+    plainSession.write({ onnx: file, force: true });
+    const plain = await score(fx, file, set);
+    const plan = planOf(plainSession);
+    // The test pipeline reproduces compressModel's weights exactly (same closed forms).
+    const mine = await score(fx, await compressVariant(fx, plan, 'none', file, { perChannel: false }), set);
+    assert.deepEqual(mine, plain);
+    const bias = await score(fx, await compressVariant(fx, plan, 'bias', file, { perChannel: false }), set);
+    const rb = await score(fx, await compressVariant(fx, plan, 'refit+bias', file, { perChannel: false }), set);
+    const weightedSession = await compressModel(fx.model, settings, { sensitivity });
+    const full = await score(fx, await compressVariant(fx, planOf(weightedSession), 'refit+bias', file, { perChannel: false }), set);
+    t.diagnostic(`${String(budget).padEnd(11)} | ${`${fmt(plain)} ${desc(plainSession)}`.padEnd(42)} | ${fmt(bias)} | ${fmt(rb)}  | ${fmt(full)} ${desc(weightedSession)}`);
+    // (c) bias correction on mixed int / ternary / sbnn plans: never worse, better logits.
+    assert.ok(bias.accuracy! >= plain.accuracy! && bias.outputs[0].sqnrDb > plain.outputs[0].sqnrDb, `budget ${budget}: bias`);
+    // (b) the refit adds on top wherever the plan has binary layers.
+    assert.ok(rb.accuracy! >= bias.accuracy! && rb.outputs[0].sqnrDb >= bias.outputs[0].sqnrDb - 1e-9, `budget ${budget}: refit`);
+    // All of it, with the sensitivity-weighted plan: better than plain compression at every budget.
+    assert.ok(full.accuracy! >= plain.accuracy! && full.outputs[0].sqnrDb > plain.outputs[0].sqnrDb, `budget ${budget}: calibrated`);
+  }
+});

@@ -16,6 +16,7 @@ import type { MnistFixture } from '../helpers/mnist';
 export const CALIB_SAMPLES = 256;
 export const WINDOW_OPTS = { maxWindows: 8192, seed: 11 };
 
+export type LayerChoice = { method: Method; ones: number | null };
 export type BinaryChoice = { method: Extract<Method, 'sbnn' | 'bnn' | 'sparse01'>; ones: number | null };
 
 export interface Variant extends BinaryChoice {
@@ -42,7 +43,7 @@ export const calibBatch = (fx: MnistFixture) => ({ data: fx.train.x.subarray(0, 
  */
 export async function compressVariant(
   fx: MnistFixture,
-  variant: BinaryChoice | Record<string, BinaryChoice>,
+  variant: LayerChoice | Record<string, LayerChoice>,
   calibration: Calibration,
   out: string,
   opts: { sequential?: boolean; perChannel?: boolean } = {},
@@ -59,7 +60,9 @@ export async function compressVariant(
   const current = join(fx.dir, `partial-${process.pid}.onnx`);
   for (const l of layers) {
     const info = l.ref.info;
-    const choice: BinaryChoice = 'method' in variant ? (variant as BinaryChoice) : (variant as Record<string, BinaryChoice>)[info.name];
+    const choice: LayerChoice = 'method' in variant ? (variant as LayerChoice) : (variant as Record<string, LayerChoice>)[info.name];
+    if (choice.method === 'float') continue;
+    const binary = choice.method === 'sbnn' || choice.method === 'bnn' || choice.method === 'sparse01';
     const qr = quantize(l.weights, choice.method, { ones: choice.ones, perChannel: perChannel ? { shape: info.shape, axis: info.outChannelAxis } : null });
     let q = qr.q;
     let shift: Float64Array | null = null;
@@ -72,8 +75,9 @@ export async function compressVariant(
       }
       const target = windowsOf(original[info.name], l);
       const win = windowsOf(seen, l);
-      if (calibration === 'refit' || calibration === 'refit+bias') {
-        q = refitAlphaBeta(win, l.weights, qr.codes, l.geometry, { method: choice.method, perChannel, target }).q;
+      // The refit needs two values per group (binary methods); the bias shift applies to any method.
+      if (binary && (calibration === 'refit' || calibration === 'refit+bias')) {
+        q = refitAlphaBeta(win, l.weights, qr.codes, l.geometry, { method: choice.method as BinaryChoice['method'], perChannel, target }).q;
       }
       if (calibration === 'bias' || calibration === 'refit+bias') shift = biasCorrection(win, l.weights, q, l.geometry, target);
     }
