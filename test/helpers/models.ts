@@ -232,8 +232,8 @@ export const HALF_VALUES: [number, number][] = [
 
 /** A float16 model: Conv with an fp16 weight [2, 3, 1, 1] on fp16 input x[1, 3, 4, 4]. */
 export function float16Model(): BuiltModel {
-  const bits = new Uint16Array(6);
-  HALF_VALUES.forEach(([h], i) => (bits[i] = h === 0x7bff ? 0x4400 : h)); // 65504 would overflow the output; use 4
+  // 1, -2, 0.5, 0.333251953125, 2^-24, 4 (not 65504: sums would overflow the half output)
+  const bits = Uint16Array.from([0x3c00, 0xc000, 0x3800, 0x3555, 0x0001, 0x4400]);
   const g = graph({
     name: 'fp16',
     nodes: [node('Conv', ['x', 'W16'], ['y'], {}, 'conv16')],
