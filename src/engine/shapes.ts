@@ -36,7 +36,8 @@ export function resolveInputs(m: LoadedModel, dims: Record<string, number> = {})
       const tt = v.type?.value.case === 'tensorType' ? v.type.value.value : null;
       if (!tt) throw new SbnnError(m.path, `input ${quoteName(v.name)} is not a tensor; cannot generate it`);
       const ds = (tt.shape?.dim ?? []).map((d) => {
-        if (d.value.case === 'dimValue') return Number(d.value.value);
+        // Some exporters write -1 for a dynamic dim: treat it like an unnamed symbolic dim.
+        if (d.value.case === 'dimValue' && d.value.value >= 0n) return Number(d.value.value);
         if (d.value.case === 'dimParam' && d.value.value in dims) {
           used.add(d.value.value);
           return dims[d.value.value];

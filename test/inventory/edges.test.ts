@@ -170,3 +170,14 @@ test('MatMulInteger and ConvInteger with int8 weights are listed as quantized, w
   );
   assert.equal(r.totals.weightBytes, 18 + 54);
 });
+
+test('an input dim stored as -1 (dynamic) is generated as 1, like a symbolic dim', async () => {
+  const g = graph({
+    nodes: [node('Gemm', ['x', 'W'], ['y'], { transB: 1 }, 'fc')],
+    inputs: [valueInfo('x', [-1, 3])],
+    outputs: [valueInfo('y', [-1, 2])],
+    initializers: [floatTensor('W', [2, 3], values(6, 9))],
+  });
+  const r = await inspectModel(writeBuilt(model(g)));
+  assert.deepEqual([r.layers[0].inputShape, r.layers[0].outputShape, r.layers[0].macs], [[1, 3], [1, 2], 6]);
+});
