@@ -22,6 +22,7 @@ interface CompressFlags {
   quiet?: boolean;
   dim: Record<string, number>;
   profile: string[];
+  calib?: string;
 }
 
 const num = (flag: string, v: string): number => {
@@ -101,6 +102,7 @@ export function registerCompress(program: Command): void {
     .option('--keep-first-last', 'keep the first and last layers at int8 (default)', true)
     .option('--no-keep-first-last', 'compress the first and last layers too')
     .option('--layers <glob>', 'only compress layers whose name matches (* and ?)')
+    .option('--calib <samples.npy>', 'calibration inputs (float32 .npy, first axis = samples): weight the budget by measured layer sensitivity, refit binary layers on their outputs, correct biases')
     .option('--report <file>', 'write the JSON report')
     .option('--packed <file>', 'write the packed .sbnn file')
     .option('--force', 'overwrite existing outputs')
@@ -116,7 +118,7 @@ export function registerCompress(program: Command): void {
         // Refuse bad outputs before the work, not after it (write() checks again).
         checkOutputs({ path: model, external: new Map() }, outputs);
         // Ctrl-C while computing: the default handler ends the process before anything is written.
-        const session = await compressModel(model, settings, { onProgress: bar.update });
+        const session = await compressModel(model, settings, { onProgress: bar.update, calib: f.calib ?? null });
         // Latency estimates need MACs, hence shapes: one ONNX Runtime run. A model that will not run
         // with these dims still compresses; it just gets no estimates (said on stderr).
         try {

@@ -3,6 +3,12 @@ import type { CompressSettings, InspectReport, LayerCurve } from '../shared/repo
 import { buildCurves, compressLoaded, selectLayers, validateSettings, type CompressOptions, type CompressSession } from './compress';
 import { unpackToOnnx } from './export/unpack';
 import { inspectTotals, layerMacs, listLayers, modelInfo, type LayerRef } from './inventory';
+import { prepareCalibration, readCalibNpy } from './calib/prepare';
+import { modelOutputSensitivity } from './calib/sensitivity';
+
+/** Calibration samples used for end-to-end layer sensitivities (one ORT pass per layer). */
+const SENSITIVITY_SAMPLES = 64;
+import type { CalibBatch } from './calib/capture';
 import { loadModel, type LoadedModel } from './onnx/model';
 import { measureShapes as measureShapesOrt, type LayerShapes } from './shapes';
 
@@ -59,9 +65,32 @@ export async function analyzeModel(
   return { inspect: { model: modelInfo(m), layers, totals: inspectTotals(layers, sel.refs) }, curves };
 }
 
-/** Plans and quantizes every selected layer; nothing is written until `session.write`. */
-export async function compressModel(path: string, settings: CompressSettings, opts: CompressOptions = {}): Promise<CompressSession> {
-  return compressLoaded(loadModel(path), settings, opts);
+/**
+ * Plans and quantizes every selected layer; nothing is written until `session.write`.
+ * With `calib` (a .npy path or samples), one ONNX Runtime pass over the samples gives each layer's
+ * input windows: layer sensitivities weight the budget allocation, binary layers are refit on
+ * their outputs, and biases are corrected.
+ */
+export async function compressModel(
+  path: string,
+  settings: CompressSettings,
+  opts: CompressOptions & { calib?: string | CalibBatch | null } = {},
+): Promise<CompressSession> {
+  const m = loadModel(path);
+  validateSettings(path, settings);
+  if (!opts.calib) return compressLoaded(m, settings, opts);
+  const batch = typeof opts.calib === 'string' ? readCalibNpy(opts.calib) : opts.calib;
+  const calibration = await prepareCalibration(path, batch);
+  let sensitivity: Record<string, number> | undefined;
+  if (settings.budget !== null) {
+    // Only a budget uses sensitivities. End to end (model outputs per unit of a layer's weight
+    // error), not layer-local: a layer's own outputs say nothing of how much the rest amplifies.
+    const names = [...new Set(listLayers(m).filter((l) => !l.info.quantized).map((l) => l.info.name))];
+    const per = batch.shape.slice(1).reduce((a, b) => a * b, 1);
+    const n = Math.min(batch.shape[0], SENSITIVITY_SAMPLES);
+    sensitivity = await modelOutputSensitivity(path, names, { data: batch.data.subarray(0, n * per), shape: [n, ...batch.shape.slice(1)] });
+  }
+  return compressLoaded(m, { ...settings, calib: typeof opts.calib === 'string' ? opts.calib : '(samples)' }, { ...opts, sensitivity, calibration });
 }
 
 /** Rebuilds an ONNX model from a packed .sbnn file and the original model. */

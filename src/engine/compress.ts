@@ -20,11 +20,12 @@ import { encodeLayerRecord, encodePacked, dequantizeLayer, type MaskKind, type P
 import { inspectTotals, layerMacs, listLayers, modelInfo, type LayerRef } from './inventory';
 import { BUILTIN_PROFILES, layerLatency, totalLatency } from './cost/estimate';
 import type { LayerShapes } from './shapes';
-import { tensorFloat32, type LoadedModel, type SaveOptions } from './onnx/model';
+import { graphTensors, tensorFloat32, type LoadedModel, type SaveOptions } from './onnx/model';
 import { saveWithLazyTensors, type LazyTensorData } from './export/streamSave';
 import { elementSize, encodeFromFloat32, isFloatType } from './onnx/dtype';
 import { binaryStructureStats, parsePruneSpec, pruneMask, type PruneSpec } from './prune';
 import { quantize } from './quantize';
+import { calibrateLayerWeights, type PreparedCalibration } from './calib/prepare';
 import { TOOL_NAME, TOOL_VERSION } from './version';
 import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, TensorProto_DataType as DataType, type TensorProto } from 'onnx-buf';
@@ -44,6 +45,8 @@ export interface CompressOptions {
   shapes?: LayerShapes | null;
   /** Device profiles to estimate latency on (default: the built-in ones). */
   profiles?: readonly DeviceProfile[];
+  /** Calibration windows (prepareCalibration): refit binary layers on outputs and correct biases. */
+  calibration?: PreparedCalibration | null;
 }
 
 export function defaultSettings(): CompressSettings {
@@ -263,9 +266,12 @@ interface LayerOutcome {
   record: PackedLayer;
   recordBytes: Uint8Array;
   report: CompressLayerReport;
+  /** Calibration's bias correction: add to the named bias tensor. */
+  biasShift: Float64Array | null;
+  biasName: string | null;
 }
 
-function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings): LayerOutcome {
+function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, calibration: PreparedCalibration | null): LayerOutcome {
   const l = t.ref.info;
   const n = t.weights.length;
   const perChannel = plan.method === 'float' ? null : channelSpec(settings, t);
@@ -279,6 +285,16 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings):
       params[2 * g + 1] = r.beta![g];
     } else if (plan.method === 'int8' || plan.method === 'int4' || plan.method === 'int2') params[g] = r.scale![g];
     else if (ppg === 1) params[g] = r.alpha![g];
+  }
+  // Calibration: refit {beta, alpha} on the layer's outputs and shift its bias (binary methods).
+  const cal = calibration ? calibrateLayerWeights(calibration, l.name, t.weights, r.codes, plan.method, { perChannel: !!perChannel, mask: t.mask }) : null;
+  if (cal) {
+    for (let g = 0; g < groups; g++) {
+      if (plan.method === 'sbnn') {
+        params[2 * g] = cal.alpha[g];
+        params[2 * g + 1] = cal.beta[g];
+      } else params[g] = cal.alpha[g];
+    }
   }
   // Only kept weights carry a code.
   let codes: Uint8Array;
@@ -326,13 +342,13 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings):
     patternEntropy: stats?.kernelPatternEntropy ?? null,
     shape: l.shape,
   });
-  const num = (a: Float64Array | null, neg = false): number | number[] | null => {
-    if (!a) return null;
-    const v = Array.from(a, (x) => Math.fround(neg ? -x : x));
+  // alpha / beta as stored (float32), so a reader can check every exported weight against them.
+  const stored = (offset: number, sign = 1): number | number[] => {
+    const v = Array.from({ length: groups }, (_, g) => sign * params[g * ppg + offset]);
     return groups === 1 ? v[0] : v;
   };
-  const alpha = plan.method === 'float' || plan.method.startsWith('int') ? null : num(r.alpha);
-  const beta = plan.method === 'sbnn' ? num(r.beta) : plan.method === 'bnn' ? num(r.alpha, true) : plan.method === 'sparse01' ? 0 : null;
+  const alpha = plan.method === 'float' || plan.method.startsWith('int') ? null : stored(0);
+  const beta = plan.method === 'sbnn' ? stored(1) : plan.method === 'bnn' ? stored(0, -1) : plan.method === 'sparse01' ? 0 : null;
   return {
     target: t,
     record,
@@ -355,7 +371,10 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings):
       zeroKernels: stats?.zeroKernels ?? null,
       kernelPatternEntropy: stats?.kernelPatternEntropy ?? null,
       overridden: plan.overridden,
+      ...(calibration ? { calibrated: !!cal } : {}),
     },
+    biasShift: cal?.biasShift ?? null,
+    biasName: cal?.biasShift ? (calibration!.layers[l.name]?.biasName ?? null) : null,
   };
 }
 
@@ -383,13 +402,14 @@ export function compressLoaded(
   sel.targets.forEach((t, i) => {
     checkAbort(opts.signal);
     opts.onProgress?.(i, sel.targets.length, `quantize ${t.ref.info.name}`);
-    outcomes.push(compressTarget(t, plan[t.ref.info.name], settings));
+    outcomes.push(compressTarget(t, plan[t.ref.info.name], settings, opts.calibration ?? null));
   });
   const info = modelInfo(m);
   const inspectLayers = sel.refs.map((r) => withShapes(r.info, opts.shapes));
   const inspect: InspectReport = { model: info, layers: inspectLayers, totals: inspectTotals(inspectLayers, sel.refs) };
   const header = { tool: TOOL_NAME, version: TOOL_VERSION, model: info.path.split(/[\\/]/).pop() ?? '', settings };
-  const packed = encodePacked(header, outcomes.map((o) => o.recordBytes));
+  const biases = correctedBiases(m, outcomes);
+  const packed = encodePacked(header, [...outcomes.map((o) => o.recordBytes), ...biases.map((b) => encodeLayerRecord(b.record))]);
   const report = buildReport(m, settings, outcomes, sel, packed.size);
   if (opts.shapes) addLatency(report, inspectLayers, opts.profiles ?? BUILTIN_PROFILES);
   const write = (outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): string[] => {
@@ -409,7 +429,7 @@ export function compressLoaded(
       }
       return pending.map((p) => p.target);
     }
-    return saveCompressed(m, outcomes, report, outputs.onnx, extra);
+    return saveCompressed(m, outcomes, biases, report, outputs.onnx, extra);
   };
   const addLatencyToReport = (shapes: LayerShapes, profiles: readonly DeviceProfile[] = BUILTIN_PROFILES): void => {
     inspect.layers = inspect.layers.map((l) => withShapes(l, shapes));
@@ -448,12 +468,44 @@ export function checkOutputs(m: { path: string; external: Map<unknown, { file: s
   if (new Set(targets.map((t) => resolve(t))).size !== targets.length) throw new SbnnError(targets[0], 'two outputs have the same path');
 }
 
+interface BiasUpdate {
+  tensor: TensorProto;
+  /** A `float` record carrying the corrected bias, so `unpack` rebuilds it too. */
+  record: PackedLayer;
+}
+
+/** Bias tensors shifted by calibration's bias correction (shifts of layers sharing a bias add up). */
+function correctedBiases(m: LoadedModel, outcomes: LayerOutcome[]): BiasUpdate[] {
+  const byName = new Map<string, BiasUpdate>();
+  const tensors = new Map([...graphTensors(m.proto.graph!)].map((t) => [t.name, t]));
+  for (const o of outcomes) {
+    if (!o.biasShift || !o.biasName) continue;
+    const t = tensors.get(o.biasName);
+    if (!t || !isFloatType(t.dataType)) continue;
+    let u = byName.get(o.biasName);
+    if (!u) {
+      const values = Float32Array.from(tensorFloat32(m, t));
+      u = { tensor: t, record: { weight: t.name, method: 'float', dtype: t.dataType, shape: t.dims.map(Number), outAxis: 0, groups: 1, params: new Float32Array(0), maskKind: 'none', mask: null, codes: new Uint8Array(0), values } };
+      byName.set(o.biasName, u);
+    }
+    const v = u.record.values!;
+    if (v.length !== o.biasShift.length) continue;
+    for (let i = 0; i < v.length; i++) v[i] += o.biasShift[i];
+  }
+  return [...byName.values()];
+}
+
 /**
  * Saves the model with the compressed weights (dequantized from their packed records one layer at a
  * time while the file is written) and the tool's metadata; the in-memory model is left unchanged.
  */
-function saveCompressed(m: LoadedModel, outcomes: LayerOutcome[], report: CompressReport, out: string, extra: SaveOptions['extra']): string[] {
+function saveCompressed(m: LoadedModel, outcomes: LayerOutcome[], biases: BiasUpdate[], report: CompressReport, out: string, extra: SaveOptions['extra']): string[] {
   const lazy = new Map<TensorProto, LazyTensorData>();
+  for (const b of biases) {
+    const t = b.tensor;
+    const v = b.record.values!;
+    lazy.set(t, { length: v.length * elementSize(t.dataType, m.path, t.name), bytes: () => encodeFromFloat32(t.dataType, v) });
+  }
   for (const o of outcomes) {
     const t = o.target.ref.tensor;
     const n = o.target.weights.length;

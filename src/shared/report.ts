@@ -70,6 +70,8 @@ export interface CompressSettings {
   keepFirstLast: boolean;
   /** Glob over layer names; null = all layers. */
   layers: string | null;
+  /** Calibration samples (.npy) used, when any. */
+  calib?: string | null;
 }
 
 /** One point of a layer's error-vs-bits trade-off: what the budget allocator chooses from. */
@@ -135,6 +137,8 @@ export interface CompressLayerReport {
   latency?: LayerLatency;
   /** True when set by a user override rather than the plan. */
   overridden?: boolean;
+  /** With calibration: alpha / beta refit on the layer's outputs (and its bias corrected). */
+  calibrated?: boolean;
 }
 
 export interface CompressTotals {
