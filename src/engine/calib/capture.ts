@@ -50,8 +50,18 @@ export async function captureLayerInputs(
   calib: CalibBatch,
   opts: { maxBatch?: number } = {},
 ): Promise<Record<string, CapturedTensor>> {
+  return captureFromModel(loadModel(modelPath), layerNames, calib, opts);
+}
+
+/** As captureLayerInputs, on a loaded model in its current (possibly modified) state. */
+export async function captureFromModel(
+  m: LoadedModel,
+  layerNames: readonly string[],
+  calib: CalibBatch,
+  opts: { maxBatch?: number } = {},
+): Promise<Record<string, CapturedTensor>> {
   const ortMod = await import('onnxruntime-node');
-  const m = loadModel(modelPath);
+  const modelPath = m.path;
   const refs = listLayers(m);
   const inputs = new Set(m.proto.graph!.input.map((v) => v.name));
   const wanted = new Map<string, string>();
