@@ -137,3 +137,22 @@ test('setTensorFloat32 stores in the original dtype and round trips through save
   }
   assert.throws(() => setTensorFloat32(byName(m, 'f32_raw'), new Float32Array(3)), /expects 4 values/);
 });
+
+test('setTensorFloat32 on an external tensor: saved external ("auto") and inline ("never") with the new values', async () => {
+  const { externalDataModel } = await import('../helpers/models');
+  const e = externalDataModel();
+  const m = loadModel(e.path);
+  const w1 = byName(m, 'W1');
+  const next = Float32Array.from({ length: 32 * 16 }, (_, i) => i / 8);
+  setTensorFloat32(w1, next);
+  assert.deepEqual(tensorFloat32(m, w1), next);
+  const dir = mkdtempSync(join(tmpdir(), 'sbnn-setext-'));
+  saveModel(m, join(dir, 'ext.onnx'));
+  saveModel(m, join(dir, 'inl.onnx'), { externalData: 'never' });
+  for (const name of ['ext.onnx', 'inl.onnx']) {
+    const again = loadModel(join(dir, name));
+    assert.equal(again.external.has(byName(again, 'W1')), name === 'ext.onnx');
+    assert.deepEqual(tensorFloat32(again, byName(again, 'W1')), next, name);
+    assert.deepEqual(tensorFloat32(again, byName(again, 'W2')), tensorFloat32(m, byName(m, 'W2')), name);
+  }
+});
