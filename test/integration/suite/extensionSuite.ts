@@ -6,6 +6,7 @@ import type * as vscodeApi from 'vscode';
 import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { SbnnExtensionApi } from '../../../src/extension';
+import { loadModel } from '../../../src/engine/onnx/model';
 
 export interface SuiteResult {
   name: string;
@@ -173,6 +174,28 @@ export async function runSuite(vscode: typeof vscodeApi, api: SbnnExtensionApi, 
       off();
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
       rmSync(copy, { force: true });
+    }
+  });
+
+  await run("a corrupt .onnx: the panel shows the CLI's one line (SbnnError.message)", async () => {
+    const bad = join(dirname(modelPath), 'corrupt.onnx');
+    writeFileSync(bad, 'this is not an ONNX model');
+    let expected = '';
+    try {
+      loadModel(bad);
+    } catch (e) {
+      expected = (e as Error).message;
+    }
+    check(expected.startsWith(`${bad}: `), `loadModel's line: ${expected}`);
+    try {
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(bad), 'sbnn.layerPanel');
+      const panel = await waitFor('the corrupt model panel with an error', () => api.panels().find((p) => p.modelPath === bad && p.lastError));
+      check(panel.lastError === expected, `panel error "${panel.lastError}" != "${expected}"`);
+      check(panel.state === null, 'no layers for a corrupt model');
+      return { error: panel.lastError };
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      rmSync(bad, { force: true });
     }
   });
 
