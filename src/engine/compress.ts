@@ -26,6 +26,7 @@ import { elementSize, encodeFromFloat32, isFloatType } from './onnx/dtype';
 import { binaryStructureStats, parsePruneSpec, pruneMask, type PruneSpec } from './prune';
 import { quantize } from './quantize';
 import { calibrateLayerWeights, type PreparedCalibration } from './calib/prepare';
+import { biasCorrection } from './calib/fit';
 import { TOOL_NAME, TOOL_VERSION } from './version';
 import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, TensorProto_DataType as DataType, type TensorProto } from 'onnx-buf';
@@ -320,6 +321,9 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
   };
   // The exported weights are exactly what unpack rebuilds; the report's error is measured on them.
   const q = dequantizeLayer(record);
+  // Bias correction for every compressed layer (binary ones got theirs with the refit above).
+  const prepared = calibration?.layers[l.name];
+  const biasShift = cal ? cal.biasShift : prepared?.biasName && plan.method !== 'float' ? biasCorrection(prepared.windows, t.weights, q, prepared.geometry) : null;
   let err = 0;
   let energy = 0;
   for (let i = 0; i < n; i++) {
@@ -371,10 +375,10 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
       zeroKernels: stats?.zeroKernels ?? null,
       kernelPatternEntropy: stats?.kernelPatternEntropy ?? null,
       overridden: plan.overridden,
-      ...(calibration ? { calibrated: !!cal } : {}),
+      ...(calibration ? { calibrated: !!cal || !!biasShift } : {}),
     },
-    biasShift: cal?.biasShift ?? null,
-    biasName: cal?.biasShift ? (calibration!.layers[l.name]?.biasName ?? null) : null,
+    biasShift,
+    biasName: biasShift ? (prepared?.biasName ?? null) : null,
   };
 }
 

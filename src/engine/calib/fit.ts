@@ -21,6 +21,12 @@ export interface RefitOptions {
    * so the fit also compensates upstream error. Default: `win` itself.
    */
   target?: Windows | null;
+  /**
+   * Fit the output variations only (u, v, y centered over the windows), leaving the mean to the
+   * bias: right when a bias correction follows. Without it a value like sparse01's lone alpha is
+   * pulled toward matching the output mean instead of its shape.
+   */
+  center?: boolean;
 }
 
 export interface RefitResult {
@@ -63,6 +69,7 @@ export function refitAlphaBeta(win: Windows, w: Float32Array, bits: Uint8Array, 
   // Normal-equation sums and weight-space fallbacks per fit group.
   const uu = new Float64Array(nGroups), uv = new Float64Array(nGroups), vv = new Float64Array(nGroups);
   const uy = new Float64Array(nGroups), vy = new Float64Array(nGroups);
+  const su = new Float64Array(nGroups), sv = new Float64Array(nGroups), sy = new Float64Array(nGroups), cnt = new Float64Array(nGroups);
   const s1 = new Float64Array(nGroups), n1 = new Float64Array(nGroups), s0 = new Float64Array(nGroups), n0 = new Float64Array(nGroups);
   // Window sums over kept weights are shared by every channel of a group when nothing is pruned.
   const windowSum = M ? null : new Float64Array(win.groups * win.count);
@@ -114,6 +121,22 @@ export function refitAlphaBeta(win: Windows, w: Float32Array, bits: Uint8Array, 
       vv[fg] += v * v;
       uy[fg] += u * y;
       vy[fg] += v * y;
+      su[fg] += u;
+      sv[fg] += v;
+      sy[fg] += y;
+      cnt[fg]++;
+    }
+  }
+  if (opts.center) {
+    // Centered moments: sum (a - mean a)(b - mean b) = sum ab - sum a sum b / n.
+    for (let k = 0; k < nGroups; k++) {
+      if (!cnt[k]) continue;
+      const c = cnt[k];
+      uu[k] -= (su[k] * su[k]) / c;
+      uv[k] -= (su[k] * sv[k]) / c;
+      vv[k] -= (sv[k] * sv[k]) / c;
+      uy[k] -= (su[k] * sy[k]) / c;
+      vy[k] -= (sv[k] * sy[k]) / c;
     }
   }
   const alpha = new Float64Array(nGroups);

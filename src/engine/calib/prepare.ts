@@ -112,7 +112,9 @@ export function calibrateLayerWeights(
 ): CalibratedWeights | null {
   const l = prep.layers[name];
   if (!l || (method !== 'sbnn' && method !== 'sparse01' && method !== 'bnn')) return null;
-  const r = refitAlphaBeta(l.windows, w, codes, l.geometry, { method, perChannel: opts.perChannel, mask: opts.mask });
-  const biasShift = opts.bias !== false && l.biasName ? biasCorrection(l.windows, w, r.q, l.geometry) : null;
+  const correctBias = opts.bias !== false && !!l.biasName;
+  // With a bias to correct, the refit fits output variations and the bias takes the mean.
+  const r = refitAlphaBeta(l.windows, w, codes, l.geometry, { method, perChannel: opts.perChannel, mask: opts.mask, center: correctBias });
+  const biasShift = correctBias ? biasCorrection(l.windows, w, r.q, l.geometry) : null;
   return { q: r.q, alpha: r.alpha, beta: r.beta, biasShift };
 }
