@@ -4,6 +4,18 @@
 
 const SMALL = 2048;
 
+// Key buffers are reused across calls up to 2^23 entries (32 MB): curves sort every layer once,
+// and fresh buffers each time mostly fed the garbage collector. Sorting is synchronous, so one
+// shared buffer is safe.
+const POOL_MAX = 1 << 23;
+let pool: Int32Array | null = null;
+
+function keyBuffer(need: number): Int32Array {
+  if (need > POOL_MAX) return new Int32Array(need);
+  if (!pool || pool.length < need) pool = new Int32Array(Math.min(POOL_MAX, Math.max(need, 1 << 16)));
+  return pool;
+}
+
 /** Sorts `a` ascending in place. `scratch` (optional, length >= 2 * a.length) avoids allocation. */
 export function sortFloat32(a: Float32Array, scratch?: Int32Array): void {
   const n = a.length;
@@ -14,7 +26,7 @@ export function sortFloat32(a: Float32Array, scratch?: Int32Array): void {
   // Keys as int32 bit patterns (all arithmetic stays in int32): negatives get all bits flipped,
   // the rest the sign bit set, so unsigned key order is float order; -0 is keyed as +0.
   const bits = new Int32Array(a.buffer, a.byteOffset, n);
-  const buf = scratch && scratch.length >= 2 * n ? scratch : new Int32Array(2 * n);
+  const buf = scratch && scratch.length >= 2 * n ? scratch : keyBuffer(2 * n);
   let src = buf.subarray(0, n);
   let dst = buf.subarray(n, 2 * n);
   const c0 = new Int32Array(2048);
