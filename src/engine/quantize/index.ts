@@ -24,7 +24,10 @@ export interface QuantizeOptions {
 
 export interface QuantResult {
   method: Method;
-  /** Dequantized tensor, same layout as the input; pruned entries are exactly 0. */
+  /**
+   * Dequantized tensor, same layout as the input; pruned entries are exactly 0. For 'float'
+   * without a mask this is the input array itself (identity, no copy).
+   */
   q: Float32Array;
   /**
    * Per weight: sbnn/bnn/sparse01 bit (1 = alpha / +a); ternary 0 = -a, 1 = 0, 2 = +a;

@@ -178,7 +178,8 @@ export function sweepIntScale(d: IntSearchData, levels: number, sLo: number, sHi
     upper = s;
     // Equal |w| share a breakpoint: take the whole run at once (cost per distinct value).
     const x = abs[ptr[l]!]!;
-    const first = abs[end[l]!] === x ? end[l]! : lowerBound(abs, x, end[l]!, ptr[l]!);
+    const p = ptr[l]!;
+    const first = p - 1 < end[l]! || abs[p - 1] !== x ? p : abs[end[l]!] === x ? end[l]! : lowerBound(abs, x, end[l]!, p);
     const count = ptr[l]! - first + 1;
     num += x * count;
     den += (2 * l + 1) * count;
@@ -191,12 +192,14 @@ export function sweepIntScale(d: IntSearchData, levels: number, sLo: number, sHi
 }
 
 /**
- * Near-exact MSE-optimal scale for ascending |w| with `levels` = L positive levels. Groups with
- * few distinct breakpoints (distinct |w| times L <= 2^12) get the exact sweep over all s. Larger ones: a dense grid over
- * [0.01, 1.0] * max|w|/L, golden-section refinement of the two best basins, Lloyd steps, then
- * the exact sweep on a window around the best scale sized to about 4096 breakpoints. On normal,
- * Laplace, uniform, skewed and bimodal samples of 300 to 50 000 weights this matched the full
- * exact sweep in every case measured; the dense search alone missed by up to 2% on small groups.
+ * Near-exact MSE-optimal scale for ascending |w| with `levels` = L positive levels.
+ * Groups with few distinct breakpoints (distinct |w| times L <= 2^12) get the exact sweep over
+ * all s. Larger ones: a dense grid over [0.01, 1.0] * max|w|/L (log-spaced below 0.3, linear
+ * above), golden-section refinement of the two best basins, Lloyd steps, then the exact sweep on
+ * a window of about 4096 breakpoints around the best scale. On normal, Laplace, uniform, skewed
+ * and bimodal samples of 300 to 50 000 weights this matched the full exact sweep in every case
+ * measured; the dense search alone missed by up to 2% on small groups (the error ripples
+ * between breakpoints, more so the fewer the weights).
  */
 export function searchIntScale(
   d: IntSearchData,
