@@ -125,7 +125,8 @@ test('prepareCalibration + calibrateLayerWeights: the two-call path equals the d
   assert.equal(prep.layers.c1.biasName, 'b1');
   const bits = Uint8Array.from(W1, (v) => (v > 0 ? 1 : 0));
   const c = calibrateLayerWeights(prep, 'c1', W1, bits, 'sbnn', { perChannel: true })!;
-  const direct = refitAlphaBeta(win, W1, bits, g, { method: 'sbnn', perChannel: true });
+  // c1 has a bias, so the refit fits centered outputs and the bias shift takes the mean.
+  const direct = refitAlphaBeta(win, W1, bits, g, { method: 'sbnn', perChannel: true, center: true });
   assert.deepEqual(c.q, direct.q);
   assert.deepEqual(c.biasShift, biasCorrection(win, W1, direct.q, g));
   assert.equal(calibrateLayerWeights(prep, 'c2', W2, bits, 'int8', { perChannel: true }), null);
@@ -133,4 +134,35 @@ test('prepareCalibration + calibrateLayerWeights: the two-call path equals the d
   const f64 = join(dir, 'calib64.npy');
   writeNpy(f64, calib.shape, Float64Array.from(X));
   await assert.rejects(prepareCalibration(p, f64), /calib64\.npy: calibration samples must be float32, got float64/);
+});
+
+test('addZeroBias: bias-less Conv gets a zero bias (same outputs), then bias correction can apply', async () => {
+  const { addZeroBias, calibrateSequential } = await import('../../src/engine/calib');
+  const { encodeWithOutputs } = await import('../../src/engine/shapes');
+  const p = join(dir, 'net.onnx');
+  writeFileSync(p, net('N'));
+  const m = loadModel(p);
+  const refs = listLayers(m);
+  assert.equal(addZeroBias(m, refs[0]), null, 'c1 has a bias');
+  assert.equal(addZeroBias(m, refs[2]), null, 'MatMul takes none');
+  const name = addZeroBias(m, refs[1]);
+  assert.equal(name, 'w2_bias');
+  const run = async (bytes: Uint8Array) => (await (await ort.InferenceSession.create(bytes)).run({ x: new ort.Tensor('float32', X, [N, 2, 9, 9]) })).y.data as Float32Array;
+  assert.deepEqual(await run(encodeWithOutputs(m, [])), await run(net('N')));
+  const q = W2.map((v) => (v > 0 ? 0.5 : -0.5));
+  const res = await calibrateSequential(m, [{ name: 'c2', method: 'int8', q, perChannel: false }], calib, { maxWindows: 1e6 });
+  assert.ok(res.c2.biasShift && res.c2.bias);
+  // The shift restores each channel's mean output on the calibration data.
+  const cap = await captureLayerInputs(p, ['c2'], calib);
+  const g = convGeometry([3, 4, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] });
+  const win = layerWindows(cap.c2.data, cap.c2.shape, g, { maxWindows: 1e6 });
+  for (let o = 0; o < 3; o++) {
+    let mw = 0, mq = 0;
+    for (let p2 = 0; p2 < win.count; p2++) for (let i = 0; i < 36; i++) {
+      mw += win.data[p2 * 36 + i] * W2[o * 36 + i];
+      mq += win.data[p2 * 36 + i] * q[o * 36 + i];
+    }
+    assert.ok(Math.abs(mw / win.count - mq / win.count - res.c2.biasShift![o]) < 1e-9);
+    assert.equal(res.c2.bias![o], Math.fround(res.c2.biasShift![o]));
+  }
 });

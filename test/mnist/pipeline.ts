@@ -77,7 +77,7 @@ export async function compressVariant(
       const win = windowsOf(seen, l);
       // The refit needs two values per group (binary methods); the bias shift applies to any method.
       if (binary && (calibration === 'refit' || calibration === 'refit+bias')) {
-        q = refitAlphaBeta(win, l.weights, qr.codes, l.geometry, { method: choice.method as BinaryChoice['method'], perChannel, target }).q;
+        q = refitAlphaBeta(win, l.weights, qr.codes, l.geometry, { method: choice.method as BinaryChoice['method'], perChannel, target, center: calibration === 'refit+bias' }).q;
       }
       if (calibration === 'bias' || calibration === 'refit+bias') shift = biasCorrection(win, l.weights, q, l.geometry, target);
     }

@@ -5,6 +5,7 @@ import { SbnnError } from '../errors';
 import { listLayers, type LayerRef } from '../inventory';
 import { loadModel, tensorFloat32, type LoadedModel } from '../onnx/model';
 import { encodeWithOutputs } from '../shapes';
+import { floatTensor } from '../onnx/builder';
 import { inputDims, inputMetas, openSession, runSession } from '../measure/ortIo';
 import { geometryOfNode, type LayerGeometry } from './geometry';
 
@@ -129,4 +130,24 @@ export async function captureFromModel(
   } finally {
     await session.release();
   }
+}
+
+/**
+ * Gives a Conv / Gemm layer without a bias a zero bias initializer (so bias correction has a
+ * place to go); returns its name, or null for ops that take no bias input (MatMul) or when the
+ * layer already has one. The model's outputs are unchanged (the bias is zero).
+ */
+export function addZeroBias(m: LoadedModel, ref: LayerRef): string | null {
+  const n = ref.node;
+  if (n.opType !== 'Conv' && n.opType !== 'Gemm') return null;
+  if (n.input[2]) return null;
+  const outs = n.opType === 'Conv' ? ref.info.shape[0] : ref.info.shape[ref.info.outChannelAxis];
+  const g = m.proto.graph!;
+  const taken = new Set([...g.initializer.map((t) => t.name), ...g.node.flatMap((x) => x.output), ...g.input.map((v) => v.name)]);
+  let name = `${ref.info.weight}_bias`;
+  for (let i = 1; taken.has(name); i++) name = `${ref.info.weight}_bias_${i}`;
+  g.initializer.push(floatTensor(name, [outs], new Float32Array(outs)));
+  while (n.input.length < 2) n.input.push('');
+  n.input[2] = name;
+  return name;
 }

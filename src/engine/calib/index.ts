@@ -1,5 +1,5 @@
 // Calibration-aware compression: capture layer inputs (ORT), then pure fits over typed arrays.
-export { captureLayerInputs, captureFromModel, calibLayer, type CalibBatch, type CalibLayer, type CapturedTensor } from './capture';
+export { addZeroBias, captureLayerInputs, captureFromModel, calibLayer, type CalibBatch, type CalibLayer, type CapturedTensor } from './capture';
 export { refitAlphaBeta, biasCorrection, layerSensitivity, outputError, type BinaryMethod, type RefitOptions, type RefitResult } from './fit';
 export { layerWindows, type Windows, type WindowOptions } from './windows';
 export { convGeometry, geometryOfNode, canonicalRows, fromCanonicalRows, type LayerGeometry, type ConvGeometry, type DenseGeometry } from './geometry';

@@ -96,13 +96,15 @@ export async function calibrateSequential(
         // Features: this layer's input with every earlier layer already replaced.
         const seenT = saved.length === 0 ? original[name] : (await captureFromModel(m, [name], calib))[name];
         const win = seenT === original[name] ? target : layerWindows(seenT.data, seenT.shape, info.geometry, wopts);
+        const correctBias = opts.bias !== false && !!info.bias && !!info.biasName && spec.method !== 'float';
         if (opts.refit !== false && isBinary(spec.method) && spec.codes) {
-          const r = refitAlphaBeta(win, info.weights, spec.codes, info.geometry, { method: spec.method, perChannel: spec.perChannel, mask: spec.mask, target });
+          // With a bias correction to follow, fit the output variations; the bias takes the mean.
+          const r = refitAlphaBeta(win, info.weights, spec.codes, info.geometry, { method: spec.method, perChannel: spec.perChannel, mask: spec.mask, target, center: correctBias });
           q = r.q;
           alpha = r.alpha;
           beta = r.beta;
         }
-        if (opts.bias !== false && info.bias && info.biasName && spec.method !== 'float') {
+        if (correctBias && info.bias) {
           shift = biasCorrection(win, info.weights, q, info.geometry, target);
           bias = Float32Array.from(info.bias, (b, o) => b + shift![o]);
         }
