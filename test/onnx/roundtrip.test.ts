@@ -199,3 +199,18 @@ test('saving or running the shape pass leaves the in-memory model unchanged (fie
   assert.ok(Buffer.compare(readFileSync(join(dir, 'back.onnx')), readFileSync(src)) === 0);
   assert.ok(readFileSync(join(dir, 'ext.onnx')).length < readFileSync(src).length / 2);
 });
+
+test("ORT: the real cls model saved with externalData 'always' (Constant-node weights go external) gives identical outputs", async () => {
+  const dir = tmp();
+  const out = join(dir, 'cls_ext.onnx');
+  assert.deepEqual(saveModel(loadModel(CLS_MODEL), out, { externalData: 'always' }), [out, `${out}.data`]);
+  const m = loadModel(out);
+  const constNodeExternal = m.proto.graph!.node.filter((n) => n.opType === 'Constant' && n.attribute[0].t?.dataLocation === DataLocation.EXTERNAL);
+  assert.ok(constNodeExternal.length > 10, `${constNodeExternal.length} Constant tensors external`);
+  const feeds = { x: new ort.Tensor('float32', values(3 * 48 * 192, 11), [1, 3, 48, 192]) };
+  assertSameOutputs(await run(CLS_MODEL, feeds), await run(out, feeds));
+  // And back: inlined again, the model is byte-identical to the original.
+  const back = join(dir, 'cls_back.onnx');
+  saveModel(m, back, { externalData: 'never' });
+  assert.ok(Buffer.compare(readFileSync(back), readFileSync(CLS_MODEL)) === 0);
+});
