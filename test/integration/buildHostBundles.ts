@@ -2,7 +2,7 @@
 // repository so `onnxruntime-node` resolves from its node_modules), so the host tests run against
 // the code as shipped without depending on the rest of the build.
 import * as esbuild from 'esbuild';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -14,6 +14,7 @@ export function buildHostBundles(): Promise<{ worker: string; ort: string }> {
     const base = join(repoRoot, 'test-output', 'host-bundles');
     mkdirSync(base, { recursive: true });
     const out = mkdtempSync(join(base, 'b-'));
+    process.on('exit', () => rmSync(out, { recursive: true, force: true })); // one set per test process
     await esbuild.build({
       bundle: true,
       platform: 'node',
