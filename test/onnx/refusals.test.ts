@@ -49,3 +49,18 @@ test('external data through a symlink that stays inside the folder is accepted',
   const m = loadModel(path);
   assert.deepEqual(tensorFloat32(m, m.proto.graph!.initializer[0]), vals);
 });
+
+test('ONNX files that do not start with ir_version are still ONNX (any ModelProto field may come first)', () => {
+  const base = encodeModel(model(graph({ nodes: [node('Relu', ['x'], ['y'])], inputs: [valueInfo('x', [2])], outputs: [valueInfo('y', [2])] })));
+  const dir = mkdtempSync(join(tmpdir(), 'sbnn-first-'));
+  // producer_name (field 2), doc_string (field 6), then the metadata_props (field 14) entry.
+  for (const [name, prefix] of [
+    ['producer.onnx', [0x12, 1, 0x61]],
+    ['doc.onnx', [0x32, 2, 0x68, 0x69]],
+    ['meta.onnx', [0x72, 4, 0x0a, 0x00, 0x12, 0x00]],
+  ] as const) {
+    const path = join(dir, name);
+    writeFileSync(path, Buffer.concat([Buffer.from(prefix), base]));
+    assert.equal(loadModel(path).proto.graph!.node[0].opType, 'Relu', name);
+  }
+});

@@ -12,9 +12,9 @@ import {
   type ModelProto,
   type TensorProto,
 } from 'onnx-buf';
-import { clearField, create, isFieldSet } from '@bufbuild/protobuf';
+import { clearField, create, isFieldSet, ScalarType } from '@bufbuild/protobuf';
 import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync, fstatSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SbnnError } from '../errors';
 import { commitAll, discardAll, writeTemp, type PendingFile } from '../fsAtomic';
 import { elementSize, dataTypeName, decodeToFloat32, encodeFromFloat32, quoteName } from './dtype';
@@ -54,6 +54,14 @@ export function* graphTensors(g: GraphProto): Generator<TensorProto> {
 
 export const tensorElements = (t: TensorProto): number => t.dims.reduce((a, d) => a * Number(d), 1);
 
+/**
+ * Wire type of each ModelProto field (varint for the integer scalars, length-delimited otherwise),
+ * from the schema. All field numbers are < 32, so a one-byte look at the first tag suffices.
+ */
+const MODEL_FIELD_WIRE = new Map(
+  ModelProtoSchema.fields.map((f) => [f.number, f.fieldKind === 'scalar' && f.scalar !== ScalarType.STRING && f.scalar !== ScalarType.BYTES ? 0 : 2]),
+);
+
 function parseModel(path: string, bytes: Uint8Array): ModelProto {
   if (bytes.length === 0) throw new SbnnError(path, 'empty file, not an ONNX model');
   // A ModelProto starts with a field tag of a known ModelProto field (ir_version=1 varint is
@@ -61,8 +69,7 @@ function parseModel(path: string, bytes: Uint8Array): ModelProto {
   const first = bytes[0];
   const field = first >> 3;
   const wire = first & 7;
-  const knownFields: Record<number, number> = { 1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 21: 2, 25: 2 };
-  if (!(field in knownFields) || knownFields[field] !== wire) {
+  if (MODEL_FIELD_WIRE.get(field) !== wire) {
     throw new SbnnError(path, 'not an ONNX model (the file does not start with an ONNX ModelProto field)');
   }
   let proto: ModelProto;
@@ -99,7 +106,8 @@ function externalRef(path: string, dir: string, t: TensorProto, fileSizes: Map<s
   } catch {
     throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data file ${quoteName(location)} not found`);
   }
-  if (!file.startsWith(realDir + sep)) {
+  const rel = relative(realDir, file);
+  if (rel === '' || rel.split(sep)[0] === '..' || isAbsolute(rel)) {
     throw new SbnnError(path, `tensor ${quoteName(t.name)}: external data path ${quoteName(location)} resolves outside the model's folder`);
   }
   const num = (key: string, dflt: number | null): number => {
