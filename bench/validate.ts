@@ -61,6 +61,14 @@ async function main(): Promise<void> {
     const [, sensMs] = await time(() => modelOutputSensitivity(CLS.path, names, { data: calib.data.subarray(0, 16 * per), shape: [16, ...CLS.sample] }));
     console.log(`  calibration, ${n} samples, ${layers.length} layers: capture ${f(captureMs)}, windows + refit + bias + layer sensitivity ${f(fitMs)} (4096 windows/layer), end-to-end sensitivity (16 samples) ${f(sensMs)}`);
     console.log(`  calibration overhead vs plain compress: x${((captureMs + fitMs) / compressMs).toFixed(1)} (capture + fits), x${((captureMs + fitMs + sensMs) / compressMs).toFixed(1)} with end-to-end sensitivity`);
+    // The product path: compressModel with --calib (uniform sbnn, and a 2-bit budget, which adds
+    // the end-to-end sensitivities), beside the same settings without calibration.
+    for (const s of [settings, { ...settings, budget: 2 }]) {
+      const label = s.budget === null ? 'uniform sbnn p=0.1' : `budget ${s.budget} bits/weight`;
+      const [, plainMs] = await time(() => compressModel(CLS.path, s));
+      const [, calibMs] = await time(() => compressModel(CLS.path, s, { calib: { data: calib.data.subarray(0, 32 * per), shape: [32, ...CLS.sample] } }));
+      console.log(`  compressModel ${label}: plain ${f(plainMs)}, with --calib (32 samples) ${f(calibMs)} -> x${(calibMs / plainMs).toFixed(1)}`);
+    }
 
     // 4. The detector at 320 x 320: the two-call calibration path (grouped capture, windows, sensitivity).
     const DET = join(ASSETS, 'ch_PP-OCRv4_det_infer.onnx');
