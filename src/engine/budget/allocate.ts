@@ -8,7 +8,8 @@
 //    layer's next hull step. This is the Lagrangian solution: optimal whenever the budget is used
 //    up exactly at a hull breakpoint of every layer (the convex part of the problem).
 // 3. Fill: while bits are left, move the one layer whose best affordable Pareto option saves the
-//    most error (this reaches non-hull points the greedy step cannot).
+//    most error (this reaches non-hull points the greedy step cannot); then swaps (one layer one
+//    step down, another spends the freed bits) while they lower the error, and fill again.
 // 4. Every uniform plan (the same method and share of ones in all free layers) that fits is also
 //    evaluated; the best plan found wins, so the result is never worse than a uniform choice.
 // 5. The final bits are summed in curve order and checked exactly against B (bits / params).
@@ -217,34 +218,77 @@ export function allocateBudget(input: AllocationInput): Allocation {
       l.cur = b;
       if (l.hpos + 1 < l.hull.length) heap.push(stepGain(l), li);
     }
-    // Fill leftover bits with the single best affordable move, repeatedly.
-    for (let iter = 0; iter < 4 * layers.length + 16; iter++) {
-      let bestSave = 0;
-      let bestL = -1;
-      let bestJ = -1;
-      for (let li = 0; li < layers.length; li++) {
-        const l = layers[li]!;
-        const cap = l.bits[l.cur]! + (limit - used);
-        // Front is bits-ascending and error-descending: the best affordable option is the last one
-        // with bits <= cap.
-        let lo = l.cur;
-        let hi = l.front.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >> 1;
-          if (l.bits[mid]! <= cap) lo = mid;
-          else hi = mid - 1;
-        }
-        const save = l.err[l.cur]! - l.err[lo]!;
-        if (save > bestSave) {
-          bestSave = save;
-          bestL = li;
-          bestJ = lo;
-        }
+    // Best affordable option of a layer with `extra` bits on top of its current ones: the front is
+    // bits-ascending and error-descending, so it is the last option with bits <= cap.
+    const bestWithin = (l: FreeLayer, extra: number): number => {
+      const cap = l.bits[l.cur]! + extra;
+      let lo = l.cur;
+      let hi = l.front.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (l.bits[mid]! <= cap) lo = mid;
+        else hi = mid - 1;
       }
-      if (bestL < 0) break;
-      const l = layers[bestL]!;
-      used += l.bits[bestJ]! - l.bits[l.cur]!;
-      l.cur = bestJ;
+      return lo;
+    };
+    const fill = () => {
+      // Fill leftover bits with the single best affordable move, repeatedly.
+      for (let iter = 0; iter < 4 * layers.length + 16; iter++) {
+        let bestSave = 0;
+        let bestL = -1;
+        let bestJ = -1;
+        for (let li = 0; li < layers.length; li++) {
+          const l = layers[li]!;
+          const j = bestWithin(l, limit - used);
+          const save = l.err[l.cur]! - l.err[j]!;
+          if (save > bestSave) {
+            bestSave = save;
+            bestL = li;
+            bestJ = j;
+          }
+        }
+        if (bestL < 0) break;
+        const l = layers[bestL]!;
+        used += l.bits[bestJ]! - l.bits[l.cur]!;
+        l.cur = bestJ;
+      }
+    };
+    fill();
+    // Swaps: one layer steps down one front option, another spends the freed bits, when that
+    // lowers the total error. O(layers^2 log options) per round, so only for up to 300 layers
+    // (re-plans of bigger models stay well under 50 ms without them).
+    if (layers.length <= 300) {
+      for (let round = 0; round < 4; round++) {
+        let improved = false;
+        for (let li = 0; li < layers.length; li++) {
+          const a = layers[li]!;
+          if (a.cur === 0) continue;
+          const freed = a.bits[a.cur]! - a.bits[a.cur - 1]!;
+          const loss = a.err[a.cur - 1]! - a.err[a.cur]!;
+          let bestGain = 1e-12 * (loss + 1e-300);
+          let bestL = -1;
+          let bestJ = -1;
+          for (let lj = 0; lj < layers.length; lj++) {
+            if (lj === li) continue;
+            const b = layers[lj]!;
+            const j = bestWithin(b, limit - used + freed);
+            const gain = b.err[b.cur]! - b.err[j]! - loss;
+            if (gain > bestGain) {
+              bestGain = gain;
+              bestL = lj;
+              bestJ = j;
+            }
+          }
+          if (bestL < 0) continue;
+          const b = layers[bestL]!;
+          used += b.bits[bestJ]! - b.bits[b.cur]! - freed;
+          b.cur = bestJ;
+          a.cur--;
+          improved = true;
+        }
+        if (!improved) break;
+        fill();
+      }
     }
   }
 
