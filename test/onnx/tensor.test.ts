@@ -2,13 +2,13 @@
 // copies, for aligned float32 raw_data; setTensorFloat32 round trips through save and load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataType, floatTensor, graph, model, node, rawTensor, valueInfo } from '../../src/engine/onnx/builder';
 import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat } from '../../src/engine/onnx/dtype';
 import { graphTensors, loadModel, saveModel, setTensorFloat32, tensorFloat32, type LoadedModel } from '../../src/engine/onnx/model';
-import { CLS_MODEL, HALF_VALUES, tensor, writeBuilt } from '../helpers/models';
+import { CLS_MODEL, HALF_VALUES, REAL_MODELS, tensor, writeBuilt } from '../helpers/models';
 import type { TensorProto } from 'onnx-buf';
 
 const le = (ctor: 'Uint16' | 'Float64' | 'Float32', vals: number[]): Uint8Array => {
@@ -94,6 +94,17 @@ test('aligned float32 raw_data is a view into the file buffer; unaligned is a co
   }
   // The real model has both kinds, so both paths are exercised.
   assert.ok(views > 0 && copies > 0, `views ${views}, copies ${copies}`);
+});
+
+test('loadModel places the file so that the most float32 raw_data bytes are 4-byte aligned (views)', () => {
+  for (const path of REAL_MODELS) {
+    const m = loadModel(path);
+    const byOffset = [0, 0, 0, 0];
+    for (const t of graphTensors(m.proto.graph!)) if (t.dataType === DataType.FLOAT && t.rawData.length > 0) byOffset[t.rawData.byteOffset % 4] += t.rawData.length;
+    assert.equal(Math.max(...byOffset), byOffset[0], `${path}: ${byOffset}`);
+    assert.equal(m.bytes.length, m.sizeBytes);
+    assert.ok(Buffer.compare(m.bytes, readFileSync(path)) === 0, 'the bytes are the file');
+  }
 });
 
 test('half and bfloat16 conversions: hand values and round-to-nearest-even', () => {
