@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILTIN_PROFILES, PROFILE_NUMBERS, profileProblem } from '../../src/engine/cost/builtins';
+import { BUILTIN_PROFILES, PROFILE_NUMBERS, profileProblem, scaledOverhead } from '../../src/engine/cost/builtins';
 import { loadProfiles, readProfileFile, writeProfileFile } from '../../src/engine/cost/load';
 import { SbnnError } from '../../src/engine/errors';
 
@@ -23,6 +23,14 @@ test('built-in profiles: the four devices, every number sourced', () => {
   // Microcontroller slower than the phone core, slower than the desktop core.
   const rate = (id: string) => BUILTIN_PROFILES.find((p) => p.id === id)!.fp32MacsPerSecond.value;
   assert.ok(rate('arm-cortex-m7') < rate('arm-cortex-a72') && rate('arm-cortex-a72') < rate('x86-64-avx2'));
+});
+
+test('desktop and phone overheads are the host overhead scaled by fp32 speed (consistent with host.json)', () => {
+  const host = BUILTIN_PROFILES[0];
+  for (const id of ['x86-64-avx2', 'arm-cortex-a72']) {
+    const p = BUILTIN_PROFILES.find((x) => x.id === id)!;
+    assert.deepEqual(p.layerOverheadSeconds, scaledOverhead(host, p), `${id}: re-run src/engine/cost/calibrate-host.mts after changing host.json`);
+  }
 });
 
 test('user profiles from a file and a folder; same id replaces the built-in', () => {

@@ -36,6 +36,19 @@ export function profileProblem(v: unknown): string | null {
   return null;
 }
 
+/**
+ * A device's per-layer overhead scaled from the measured host one by the fp32 throughput ratio
+ * (dispatch and setup assumed to scale with core speed), to 3 significant digits.
+ */
+export function scaledOverhead(host: DeviceProfile, device: DeviceProfile): SourcedNumber {
+  const ratio = host.fp32MacsPerSecond.value / device.fp32MacsPerSecond.value;
+  const o = host.layerOverheadSeconds.value;
+  return {
+    value: Number((o * ratio).toPrecision(3)),
+    source: `scaled from the host profile measured here: fitted per-layer overhead ${(o * 1e6).toPrecision(3)} us (ONNX Runtime, host.json) x host/device fp32 throughput ratio ${ratio.toPrecision(3)} (per-layer dispatch and setup assumed to scale with core speed)`,
+  };
+}
+
 function checked(v: unknown, file: string): DeviceProfile {
   const problem = profileProblem(v);
   if (problem) throw new Error(`built-in profile ${file}: ${problem}`);
