@@ -16,7 +16,7 @@ function keyBuffer(need: number): Int32Array {
   return pool;
 }
 
-/** Sorts `a` ascending in place. `scratch` (optional, length >= 2 * a.length) avoids allocation. */
+/** Sorts `a` ascending in place. `scratch` (optional, length >= a.length) avoids allocation. */
 export function sortFloat32(a: Float32Array, scratch?: Int32Array): void {
   const n = a.length;
   if (n < SMALL) {
@@ -25,17 +25,16 @@ export function sortFloat32(a: Float32Array, scratch?: Int32Array): void {
   }
   // Keys as int32 bit patterns (all arithmetic stays in int32): negatives get all bits flipped,
   // the rest the sign bit set, so unsigned key order is float order; -0 is keyed as +0.
+  // The passes ping-pong between one key buffer and the array's own bits (4 bytes per value extra).
   const bits = new Int32Array(a.buffer, a.byteOffset, n);
-  const buf = scratch && scratch.length >= 2 * n ? scratch : keyBuffer(2 * n);
-  let src = buf.subarray(0, n);
-  let dst = buf.subarray(n, 2 * n);
+  const keys = (scratch && scratch.length >= n ? scratch : keyBuffer(n)).subarray(0, n);
   const c0 = new Int32Array(2048);
   const c1 = new Int32Array(2048);
   const c2 = new Int32Array(1024);
   for (let i = 0; i < n; i++) {
     const x = bits[i]!;
     const k = x >= 0 || x === -2147483648 ? x | -2147483648 : ~x;
-    src[i] = k;
+    keys[i] = k;
     c0[k & 2047]!++;
     c1[(k >>> 11) & 2047]!++;
     c2[k >>> 22]!++;
@@ -52,17 +51,15 @@ export function sortFloat32(a: Float32Array, scratch?: Int32Array): void {
   prefix(c1);
   prefix(c2);
   for (let i = 0; i < n; i++) {
-    const k = src[i]!;
-    dst[c0[k & 2047]!++] = k;
+    const k = keys[i]!;
+    bits[c0[k & 2047]!++] = k;
   }
-  [src, dst] = [dst, src];
   for (let i = 0; i < n; i++) {
-    const k = src[i]!;
-    dst[c1[(k >>> 11) & 2047]!++] = k;
+    const k = bits[i]!;
+    keys[c1[(k >>> 11) & 2047]!++] = k;
   }
-  [src, dst] = [dst, src];
   for (let i = 0; i < n; i++) {
-    const k = src[i]!;
+    const k = keys[i]!;
     bits[c2[k >>> 22]!++] = k < 0 ? k & 0x7fffffff : ~k;
   }
 }
