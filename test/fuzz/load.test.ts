@@ -9,6 +9,7 @@ import { externalDataModel, REAL_MODELS } from '../helpers/models';
 import type { FuzzJob, FuzzMessage } from './fuzzWorker';
 
 const CASE_TIMEOUT_MS = 10_000;
+const STARTUP_TIMEOUT_MS = 60_000;
 
 interface Summary {
   loaded: number;
@@ -26,14 +27,14 @@ function runFuzz(job: FuzzJob): Promise<Summary> {
     const s: Summary = { loaded: 0, refused: 0, bad: [], byKind: {}, lengthFields: 0 };
     let current = 'starting';
     let timer: NodeJS.Timeout | undefined;
-    const arm = (): void => {
+    const arm = (ms = CASE_TIMEOUT_MS): void => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         worker.terminate();
-        reject(new Error(`${job.model}: case hung for over ${CASE_TIMEOUT_MS} ms: ${current}`));
-      }, CASE_TIMEOUT_MS);
+        reject(new Error(`${job.model}: case hung for over ${ms} ms: ${current}`));
+      }, ms);
     };
-    arm();
+    arm(STARTUP_TIMEOUT_MS); // the worker compiles the engine first (slow on a busy machine)
     worker.on('message', (m: FuzzMessage) => {
       arm();
       if (m.type === 'start') current = `#${m.index} ${m.what}`;
