@@ -2,11 +2,13 @@
 // Trains a small conv net in plain TypeScript (seeded SGD, a few seconds) and writes it to ONNX
 // with the project's builder:
 //   x [N,1,28,28] -> Conv 1->8 3x3 s2 p1 -> Relu -> Conv 8->8 3x3 s2 p1 -> Relu -> Flatten -> Gemm 392->10 -> logits [N,10]
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeModel, floatTensor, graph, model, node, valueInfo } from '../../src/engine/onnx/builder';
 import { mulberry32 } from '../../src/engine/calib/rng';
+import { writeFileAtomic } from '../../src/engine/fsAtomic';
 
 export interface Split {
   x: Float32Array;
@@ -18,7 +20,6 @@ export interface Split {
 export function loadMnist(seed = 1): { train: Split; test: Split } {
   const per: number[][][] = [];
   for (let d = 0; d < 10; d++) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const raw = (require(`mnist/src/digits/${d}.json`) as { data: number[] }).data;
     const n = raw.length / 784;
     const cut = Math.floor(n * 0.85);
@@ -248,14 +249,16 @@ export interface MnistFixture {
 }
 
 /**
- * Data plus the trained float model, cached in the OS temp folder (training is seeded, so the cache
- * only saves the few seconds of training; delete the folder to retrain).
+ * Data plus the trained float model, cached in the OS temp folder under a hash of this file (training
+ * is seeded, so the cache only saves the seconds of training, and any change here retrains). Written
+ * atomically: parallel test files may race to create it.
  */
 export function mnistFixture(): MnistFixture {
-  const dir = join(tmpdir(), 'sbnn-mnist-v1');
+  const version = createHash('sha1').update(readFileSync(__filename)).digest('hex').slice(0, 10);
+  const dir = join(tmpdir(), `sbnn-mnist-${version}`);
   mkdirSync(dir, { recursive: true });
   const { train, test } = loadMnist();
   const path = join(dir, 'mnist-cnn.onnx');
-  if (!existsSync(path) || readFileSync(path).length < 1000) writeFileSync(path, mnistOnnx(trainMnistNet(train)));
+  if (!existsSync(path)) writeFileAtomic(path, mnistOnnx(trainMnistNet(train)));
   return { dir, model: path, train, test };
 }
