@@ -1,4 +1,5 @@
 // Shared CLI plumbing: one clear line for user errors (exit 2), stack traces only with --verbose.
+import { InvalidArgumentError } from 'commander';
 import { isSbnnError } from '../engine/errors';
 
 export let verbose = false;
@@ -32,7 +33,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
 /** Parses repeated `--dim name=value` options. */
 export function collectDim(v: string, prev: Record<string, number>): Record<string, number> {
   const m = /^([^=]+)=(\d+)$/.exec(v);
-  if (!m || Number(m[2]) < 1) throw new Error(`--dim expects NAME=POSITIVE_INTEGER, got "${v}"`);
+  // commander turns InvalidArgumentError into a one-line usage error (exit 2 via exitOverride).
+  if (!m || Number(m[2]) < 1) throw new InvalidArgumentError(`expected NAME=POSITIVE_INTEGER, got "${v}"`);
   return { ...prev, [m[1]]: Number(m[2]) };
 }
 

@@ -122,10 +122,7 @@ async function assertOneLineExit2(args: string[]): Promise<void> {
 
 test('an unknown dim name: exit 2, one line', () => assertOneLineExit2(['--dim', 'nosuch=2']));
 
-// src/cli/run.ts (not this helper's file) throws a plain Error from the --dim parser, which
-// escapes commander as an uncaught exception with a stack (exit 1). Marked todo until fixed there
-// (commander's InvalidArgumentError would give its one-line usage error).
-test('bad --dim syntax: exit 2, one line', { todo: 'collectDim in src/cli/run.ts should throw InvalidArgumentError' }, async () => {
+test('bad --dim syntax: exit 2, one line', async () => {
   await assertOneLineExit2(['--dim', 'batch']);
   await assertOneLineExit2(['--dim', 'batch=0']);
 });
