@@ -124,3 +124,18 @@ test('ONES_GRID is 48 log-spaced shares from 0.005 to 0.5', () => {
   // k as quantize computes it for a 100-weight tensor at the grid's top
   assert.equal(sbnnOnes(ONES_GRID[47]!, 100), 50);
 });
+
+test('interleaved curves do not read each other\'s pooled working arrays', () => {
+  const r = mulberry32(25);
+  const a = sample(r, 5000, 'normal');
+  const b = sample(r, 7000, 'laplace');
+  const ca = errorCurve(a);
+  const cb = errorCurve(b);
+  ca.ternary(); // ca now holds the pool
+  cb.ternary(); // cb takes it over
+  const ia = ca.intError(8); // must rebuild, not read cb's |w|
+  const fresh = errorCurve(a).intError(8);
+  assert.equal(ia.error, fresh.error);
+  assert.deepEqual(Array.from(ia.scales), Array.from(fresh.scales));
+  close(ia.error, quantize(a, 'int8').error, 'int8 after interleaving');
+});

@@ -23,6 +23,11 @@ export interface IntCurvePoint {
   scales: Float64Array;
 }
 
+/** Shared working arrays for sorted |w| and its prefix sums, up to 2^22 values (48 MB). */
+const WORK_POOL_MAX = 1 << 22;
+let workPool: { abs: Float32Array; p1: Float64Array; p2: Float64Array } | null = null;
+let workLease: object | null = null;
+
 export class ErrorCurve {
   /** Weights in the tensor, pruned ones included. */
   readonly n: number;
@@ -240,15 +245,26 @@ export class ErrorCurve {
     return this.kept > 0 ? pos / this.kept : 0;
   }
 
-  private absCache: { c: number; data: IntSearchData } | null = null;
+  private absCache: { c: number; data: IntSearchData; lease: object | null } | null = null;
 
   /** Sorted |w| of group c with prefix sums; the last group's is kept for the next caller. */
   private absData(c: number): IntSearchData {
-    if (this.absCache?.c === c) return this.absCache.data;
-    const abs = this.absAscending(c, new Float32Array(this.size[c]!));
-    const data = { abs, ...absPrefix(abs), distinct: countDistinct(abs) };
+    const hit = this.absCache;
+    if (hit?.c === c && (hit.lease === null || hit.lease === workLease)) return hit.data;
+    const m = this.size[c]!;
+    // Working arrays come from a shared pool (they are rebuilt per layer, and fresh ones mostly
+    // fed the garbage collector); a lease marks which curve holds it, so a curve whose pool was
+    // taken by another rebuilds its data instead of reading someone else's.
+    const pooled = m <= WORK_POOL_MAX;
+    if (pooled && (!workPool || workPool.abs.length < m)) {
+      const size = Math.min(WORK_POOL_MAX, Math.max(m, 1 << 16));
+      workPool = { abs: new Float32Array(size), p1: new Float64Array(size + 1), p2: new Float64Array(size + 1) };
+    }
+    const lease = pooled ? (workLease = {}) : null;
+    const abs = this.absAscending(c, pooled ? workPool!.abs : new Float32Array(m));
+    const data = { abs, ...absPrefix(abs, pooled ? workPool! : undefined), distinct: countDistinct(abs) };
     // Per tensor, ternary() and intErrors() share it; per channel the groups stream through.
-    this.absCache = { c, data };
+    this.absCache = { c, data, lease };
     return data;
   }
 

@@ -8,11 +8,13 @@ import { sortFloat32 } from './sort';
 
 export const intLevels = (bits: number): number => 2 ** (bits - 1) - 1;
 
-/** Prefix sums P1[i] = sum_{j<i} a_j and P2[i] = sum_{j<i} a_j^2 over ascending |w|. */
-export function absPrefix(abs: Float32Array): { p1: Float64Array; p2: Float64Array } {
+/** Prefix sums P1[i] = sum_{j<i} a_j and P2[i] = sum_{j<i} a_j^2 over ascending |w| (into `out` when big enough). */
+export function absPrefix(abs: Float32Array, out?: { p1: Float64Array; p2: Float64Array }): { p1: Float64Array; p2: Float64Array } {
   const m = abs.length;
-  const p1 = new Float64Array(m + 1);
-  const p2 = new Float64Array(m + 1);
+  const p1 = out && out.p1.length > m ? out.p1.subarray(0, m + 1) : new Float64Array(m + 1);
+  const p2 = out && out.p2.length > m ? out.p2.subarray(0, m + 1) : new Float64Array(m + 1);
+  p1[0] = 0;
+  p2[0] = 0;
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < m; i++) {
