@@ -382,6 +382,15 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
   };
 }
 
+export interface WriteOutputs {
+  onnx?: string;
+  packed?: string;
+  report?: string;
+  /** More files to write in the same all-or-nothing set (e.g. the panel's HTML report). */
+  extra?: { target: string; data: Uint8Array }[];
+  force?: boolean;
+}
+
 export interface CompressSession {
   report: CompressReport;
   curves: LayerCurve[];
@@ -389,7 +398,7 @@ export interface CompressSession {
   /** Adds MACs-based latency estimates to the report once shapes are known (ORT shape pass). */
   addLatency(shapes: LayerShapes, profiles?: readonly DeviceProfile[]): void;
   /** Writes the requested outputs atomically (all or none); returns the files written. */
-  write(outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): string[];
+  write(outputs: WriteOutputs): string[];
 }
 
 export function compressLoaded(
@@ -416,11 +425,12 @@ export function compressLoaded(
   const packed = encodePacked(header, [...outcomes.map((o) => o.recordBytes), ...biases.map((b) => encodeLayerRecord(b.record))]);
   const report = buildReport(m, settings, outcomes, sel, packed.size);
   if (opts.shapes) addLatency(report, inspectLayers, opts.profiles ?? BUILTIN_PROFILES);
-  const write = (outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): string[] => {
+  const write = (outputs: WriteOutputs): string[] => {
     checkOutputs(m, outputs);
     const extra: { target: string; chunks: Iterable<Uint8Array> }[] = [];
     if (outputs.packed) extra.push({ target: outputs.packed, chunks: packed.chunks });
     if (outputs.report) extra.push({ target: outputs.report, chunks: [new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`)] });
+    for (const x of outputs.extra ?? []) extra.push({ target: x.target, chunks: [x.data] });
     if (!outputs.onnx) {
       // Without an ONNX output, write the other files through the same all-or-nothing path.
       const pending: PendingFile[] = [];
@@ -462,8 +472,8 @@ function addLatency(report: CompressReport, layers: LayerInfo[], profiles: reado
 }
 
 /** Refuses outputs that are an input of the model, exist without `force`, or collide. */
-export function checkOutputs(m: { path: string; external: Map<unknown, { file: string }> }, outputs: { onnx?: string; packed?: string; report?: string; force?: boolean }): void {
-  const targets = [outputs.onnx, outputs.packed, outputs.report].filter((x): x is string => !!x);
+export function checkOutputs(m: { path: string; external: Map<unknown, { file: string }> }, outputs: WriteOutputs): void {
+  const targets = [outputs.onnx, outputs.packed, outputs.report, ...(outputs.extra ?? []).map((x) => x.target)].filter((x): x is string => !!x);
   const inputs = new Set([resolve(m.path), ...[...m.external.values()].map((e) => resolve(e.file))]);
   for (const t of targets) {
     if (inputs.has(resolve(t))) throw new SbnnError(t, 'an output may never be the input model');

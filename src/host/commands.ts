@@ -226,7 +226,7 @@ export class SbnnCommands implements PanelActions {
   }
 
   /** Export: compress again with the panel's budget / overrides and write ONNX + packed + report. */
-  async exportPanel(panel: LayerPanel): Promise<string[] | undefined> {
+  async exportPanel(panel: LayerPanel, shareHtml?: string): Promise<string[] | undefined> {
     const state = panel.state;
     if (!state?.report) {
       panel.showError('Nothing to export yet: compress the model first.');
@@ -238,7 +238,7 @@ export class SbnnCommands implements PanelActions {
     this.host.log.info(`export ${panel.modelPath} -> ${outputs.onnx} (budget ${settings.budget}, ${Object.keys(state.overrides).length} overrides)`);
     const result = await this.host.withProgress(
       `SBNN: exporting ${basename(outputs.onnx)}`,
-      (opts) => this.host.worker({ kind: 'export', path: panel.modelPath, settings, overrides: state.overrides, outputs }, opts),
+      (opts) => this.host.worker({ kind: 'export', path: panel.modelPath, settings, overrides: state.overrides, outputs, shareHtml }, opts),
       (message) => panel.showError(message),
     );
     if (!result) return undefined;
@@ -261,8 +261,8 @@ export class SbnnCommands implements PanelActions {
     void this.compressCommand(vscode.Uri.file(panel.modelPath));
   }
 
-  export(panel: LayerPanel): void {
-    void this.exportPanel(panel);
+  export(panel: LayerPanel, shareHtml?: string): void {
+    void this.exportPanel(panel, shareHtml);
   }
 
   validate(panel: LayerPanel): void {

@@ -24,7 +24,8 @@ async function run(job: WorkerJob): Promise<WorkerResults[WorkerJob['kind']]> {
     case 'export': {
       const session = await compressModel(job.path, { ...defaultSettings(), ...job.settings }, { overrides: job.overrides, onProgress });
       onProgress(1, 1, 'writing files');
-      const files = session.write({ onnx: job.outputs.onnx, packed: job.outputs.packed, report: job.outputs.report });
+      const extra = job.shareHtml ? [{ target: job.outputs.html, data: new TextEncoder().encode(job.shareHtml) }] : [];
+      const files = session.write({ onnx: job.outputs.onnx, packed: job.outputs.packed, report: job.outputs.report, extra });
       return { report: session.report, files };
     }
   }

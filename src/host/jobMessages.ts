@@ -10,6 +10,8 @@ export interface OutputPaths {
   onnx: string;
   packed: string;
   report: string;
+  /** The shareable HTML report (charts included) the panel builds. */
+  html: string;
 }
 
 // ---- engine worker (worker_threads) ----
@@ -20,7 +22,7 @@ export type WorkerJob =
   /** Plan + quantize; nothing is written. `settings` override the engine's defaultSettings(). */
   | { kind: 'compress'; path: string; settings: Partial<CompressSettings>; overrides: Record<string, LayerOverride>; shapes?: LayerShapes | null }
   /** Plan + quantize again with the panel's budget/overrides, then write all outputs atomically. */
-  | { kind: 'export'; path: string; settings: Partial<CompressSettings>; overrides: Record<string, LayerOverride>; outputs: OutputPaths };
+  | { kind: 'export'; path: string; settings: Partial<CompressSettings>; overrides: Record<string, LayerOverride>; outputs: OutputPaths; shareHtml?: string };
 
 export interface WorkerResults {
   inspect: InspectReport;

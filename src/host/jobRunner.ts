@@ -51,7 +51,7 @@ export function runWorkerJob<K extends WorkerJob['kind']>(
   if (opts.signal?.aborted) return Promise.reject(new JobCancelled(what));
   // Outputs that do not exist yet are this job's to remove if it is cancelled after writing them.
   const j = job as WorkerJob;
-  const fresh = j.kind === 'export' ? [j.outputs.onnx, j.outputs.packed, j.outputs.report].filter((f) => !existsSync(f)) : [];
+  const fresh = j.kind === 'export' ? [j.outputs.onnx, j.outputs.packed, j.outputs.report, j.outputs.html].filter((f) => !existsSync(f)) : [];
   return new Promise<WorkerResults[K]>((resolve, reject) => {
     const worker = new Worker(workerFile, { workerData: job });
     let settled = false;
@@ -69,7 +69,7 @@ export function runWorkerJob<K extends WorkerJob['kind']>(
       // races the final rename removes the just-written set too: cancelled means nothing written.
       void worker.terminate().finally(() => {
         if (j.kind === 'export') {
-          removeTempFiles([j.outputs.onnx, j.outputs.packed, j.outputs.report]);
+          removeTempFiles([j.outputs.onnx, j.outputs.packed, j.outputs.report, j.outputs.html]);
           for (const f of fresh) rmSync(f, { force: true });
         }
         reject(new JobCancelled(what));

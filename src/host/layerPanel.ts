@@ -11,7 +11,7 @@ export const COMPRESS_PANEL_VIEW_TYPE = 'sbnn.compressPanel';
 
 export interface PanelActions {
   compress(panel: LayerPanel): void;
-  export(panel: LayerPanel): void;
+  export(panel: LayerPanel, shareHtml?: string): void;
   validate(panel: LayerPanel): void;
 }
 
@@ -146,7 +146,7 @@ export class LayerPanel implements vscode.Disposable {
         return;
       case 'export':
         if (this.state) this.state = { ...this.state, budget: m.budget, overrides: m.overrides };
-        this.actions.export(this);
+        this.actions.export(this, m.shareHtml);
         return;
       case 'validate':
         this.actions.validate(this);

@@ -17,7 +17,7 @@ export function outputStem(modelPath: string, pattern: string = DEFAULT_OUTPUT_N
 }
 
 export function outputsFor(dir: string, stem: string): OutputPaths {
-  return { onnx: join(dir, `${stem}.onnx`), packed: join(dir, `${stem}.sbnn`), report: join(dir, `${stem}.report.json`) };
+  return { onnx: join(dir, `${stem}.onnx`), packed: join(dir, `${stem}.sbnn`), report: join(dir, `${stem}.report.json`), html: join(dir, `${stem}.report.html`) };
 }
 
 /** First output set none of whose files exist: stem, stem-2, stem-3, ... */
@@ -26,6 +26,6 @@ export function nonClobberingOutputs(modelPath: string, pattern?: string, exists
   const stem = outputStem(modelPath, pattern);
   for (let n = 1; ; n++) {
     const out = outputsFor(dir, n === 1 ? stem : `${stem}-${n}`);
-    if (![out.onnx, out.packed, out.report].some(exists) && out.onnx !== modelPath) return out;
+    if (![out.onnx, out.packed, out.report, out.html].some(exists) && out.onnx !== modelPath) return out;
   }
 }

@@ -162,7 +162,7 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     await budgetInput.fill('1.5');
     await budgetInput.press('Enter');
     await compressPanel.locator('#export').click();
-    const exported = ['cls.sbnn.onnx', 'cls.sbnn.sbnn', 'cls.sbnn.report.json'].map((f) => join(workspace, f));
+    const exported = ['cls.sbnn.onnx', 'cls.sbnn.sbnn', 'cls.sbnn.report.json', 'cls.sbnn.report.html'].map((f) => join(workspace, f));
     await waitUntil('the exported files', () => exported.every((f) => existsSync(f)), 180_000);
     await page.locator('.notifications-toasts', { hasText: 'SBNN: wrote cls.sbnn.onnx' }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(outDir, 'exported.png') });

@@ -2,7 +2,7 @@
 // Runtime in a child process that can die (killed mid-run here) without taking the host down.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectModel } from '../../src/engine/api';
@@ -159,7 +159,7 @@ test('engine worker: compress equals the in-process engine; export writes the th
 
   // A cancelled export leaves the folder as it was: cancelled at its first progress report, and
   // cancelled as it starts writing (the worker may finish the write before it is stopped).
-  const outputs = { onnx: join(dir, 'cls.sbnn.onnx'), packed: join(dir, 'cls.sbnn.sbnn'), report: join(dir, 'cls.sbnn.report.json') };
+  const outputs = { onnx: join(dir, 'cls.sbnn.onnx'), packed: join(dir, 'cls.sbnn.sbnn'), report: join(dir, 'cls.sbnn.report.json'), html: join(dir, 'cls.sbnn.report.html') };
   for (const when of [() => true, (label: string) => label === 'writing files']) {
     const abort = new AbortController();
     await assert.rejects(
@@ -173,9 +173,11 @@ test('engine worker: compress equals the in-process engine; export writes the th
     assert.deepEqual(readdirSync(dir), ['cls.onnx']);
   }
 
-  const exported = await runWorkerJob(bundles.worker, { kind: 'export', path: model, settings: { budget: 2 }, overrides: {}, outputs });
-  assert.deepEqual([...exported.files].sort(), [outputs.onnx, outputs.packed, outputs.report].sort());
-  assert.deepEqual(readdirSync(dir).sort(), ['cls.onnx', 'cls.sbnn.onnx', 'cls.sbnn.report.json', 'cls.sbnn.sbnn']);
+  const shareHtml = '<!doctype html><title>share</title><p>report</p>';
+  const exported = await runWorkerJob(bundles.worker, { kind: 'export', path: model, settings: { budget: 2 }, overrides: {}, outputs, shareHtml });
+  assert.deepEqual([...exported.files].sort(), [outputs.onnx, outputs.packed, outputs.report, outputs.html].sort());
+  assert.deepEqual(readdirSync(dir).sort(), ['cls.onnx', 'cls.sbnn.onnx', 'cls.sbnn.report.html', 'cls.sbnn.report.json', 'cls.sbnn.sbnn']);
+  assert.equal(readFileSync(outputs.html, 'utf8'), shareHtml);
   assert.deepEqual(exported.report, local.report);
   // The exported model is valid ONNX that ONNX Runtime runs (in the ORT process).
   const v = await ort.request('validate', { path: outputs.onnx, original: model, samples: 2 });

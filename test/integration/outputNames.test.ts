@@ -21,6 +21,7 @@ test('nonClobberingOutputs skips any stem whose ONNX, packed or report file exis
     onnx: join(dir, 'model.sbnn.onnx'),
     packed: join(dir, 'model.sbnn.sbnn'),
     report: join(dir, 'model.sbnn.report.json'),
+    html: join(dir, 'model.sbnn.report.html'),
   });
   writeFileSync(join(dir, 'model.sbnn.onnx'), 'x');
   assert.equal(nonClobberingOutputs(model).onnx, join(dir, 'model.sbnn-2.onnx'));
@@ -29,6 +30,9 @@ test('nonClobberingOutputs skips any stem whose ONNX, packed or report file exis
     onnx: join(dir, 'model.sbnn-3.onnx'),
     packed: join(dir, 'model.sbnn-3.sbnn'),
     report: join(dir, 'model.sbnn-3.report.json'),
+    html: join(dir, 'model.sbnn-3.report.html'),
   });
+  writeFileSync(join(dir, 'model.sbnn-3.report.html'), 'x'); // only the HTML report of set 3 exists
+  assert.equal(nonClobberingOutputs(model).onnx, join(dir, 'model.sbnn-4.onnx'));
   rmSync(dir, { recursive: true });
 });

@@ -122,7 +122,7 @@ export async function runSuite(vscode: typeof vscodeApi, api: SbnnExtensionApi, 
     const dir = dirname(modelPath);
     const before = readdirSync(dir).sort();
     const abort = new AbortController();
-    const outputs = { onnx: join(dir, 'cancelled.onnx'), packed: join(dir, 'cancelled.sbnn'), report: join(dir, 'cancelled.report.json') };
+    const outputs = { onnx: join(dir, 'cancelled.onnx'), packed: join(dir, 'cancelled.sbnn'), report: join(dir, 'cancelled.report.json'), html: join(dir, 'cancelled.report.html') };
     let progressSeen = 0;
     const job = api.host.worker(
       { kind: 'export', path: modelPath, settings: { budget: 2 }, overrides: {}, outputs },
