@@ -206,18 +206,23 @@ export function sbnnGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, p
  * stores, so both pick the same split.
  */
 export function bestSplit(a: Float32Array, total: number, sq: number): number {
+  // Minimizing sq - s^2/k - r^2/(m-k) = maximizing (s^2 (m-k) + r^2 k) / (k (m-k)); fractions
+  // are compared by cross-multiplying (no division in the hot loop). `sq` is implied.
+  void sq;
   const m = a.length;
   let s = 0;
   let best = 1;
-  let bestErr = Infinity;
+  let bestNum = -1;
+  let bestDen = 1;
   for (let k = 1; k < m; k++) {
     s += a[k - 1]!;
-    // twoLevelError, inlined (hot loop)
     const r = total - s;
-    let e = sq - (s * s) / k - (r * r) / (m - k);
-    if (!(e > 0)) e = 0;
-    if (e < bestErr) {
-      bestErr = e;
+    const mk = m - k;
+    const num = s * s * mk + r * r * k;
+    const den = k * mk;
+    if (num * bestDen > bestNum * den) {
+      bestNum = num;
+      bestDen = den;
       best = k;
     }
   }

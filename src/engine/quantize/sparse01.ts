@@ -61,26 +61,30 @@ export function sparse01Group(v: Float32Array, q: Float32Array, codes: Uint8Arra
  * (suffix), k = 1..m. Prefix sums run low to high, suffix sums high to low, matching the curve.
  */
 export function bestSparse01(a: Float32Array): { k: number; top: boolean; s: number } {
+  // S^2/k compared by cross-multiplying (no division, no allocation in the loops).
   const m = a.length;
-  let best = { k: m, top: true, s: 0 };
-  let bestGain = -1;
+  let bestK = m;
+  let bestTop = true;
+  let bestS = 0;
+  let bestSq = -1;
   let s = 0;
   for (let k = 1; k <= m; k++) {
     s += a[m - k]!;
-    const g = (s * s) / k;
-    if (g > bestGain) {
-      bestGain = g;
-      best = { k, top: true, s };
+    if (s * s * bestK > bestSq * k) {
+      bestSq = s * s;
+      bestK = k;
+      bestS = s;
     }
   }
   s = 0;
   for (let k = 1; k <= m; k++) {
     s += a[k - 1]!;
-    const g = (s * s) / k;
-    if (g > bestGain) {
-      bestGain = g;
-      best = { k, top: false, s };
+    if (s * s * bestK > bestSq * k) {
+      bestSq = s * s;
+      bestK = k;
+      bestS = s;
+      bestTop = false;
     }
   }
-  return best;
+  return { k: bestK, top: bestTop, s: bestS };
 }

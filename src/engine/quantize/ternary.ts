@@ -6,19 +6,24 @@ import { sortFloat32 } from './sort';
 
 /** Best count j of nonzeros over ascending |w| in `abs`; returns j and A_j (0, 0 if all zero). */
 export function bestTernary(abs: Float32Array): { j: number; s: number } {
+  // A_j^2/j compared by cross-multiplying (no division in the loop); j = 0 (all zero) unless
+  // some j gains.
   const m = abs.length;
   let a = 0;
-  let best = { j: 0, s: 0 };
-  let bestGain = 0;
+  let bestJ = 0;
+  let bestS = 0;
+  let bestSq = 0;
+  let bestDen = 1;
   for (let j = 1; j <= m; j++) {
     a += abs[m - j]!;
-    const g = (a * a) / j;
-    if (g > bestGain) {
-      bestGain = g;
-      best = { j, s: a };
+    if (a * a * bestDen > bestSq * j) {
+      bestSq = a * a;
+      bestDen = j;
+      bestJ = j;
+      bestS = a;
     }
   }
-  return best;
+  return { j: bestJ, s: bestS };
 }
 
 /** Codes: 0 = -a, 1 = 0, 2 = +a. `ones` of the result is unused (0). */
