@@ -1,4 +1,5 @@
 // One measured compress run in a fresh process: prints {ms, maxRssBytes} as JSON on the last line.
+import { readFileSync } from 'node:fs';
 import { compressModel } from '../src/engine/api';
 import { defaultSettings } from '../src/engine/compress';
 import type { CompressSettings } from '../src/shared/report';
@@ -10,6 +11,9 @@ async function main(): Promise<void> {
   const session = await compressModel(model, settings);
   session.write({ onnx: out, force: true });
   const ms = performance.now() - t0;
-  console.log(JSON.stringify({ ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, bitsPerWeight: session.report.totals.bitsPerWeight }));
+  // VmHWM: this process's own peak (resourceUsage().maxRSS of a forked child starts at the parent's).
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  const maxRssBytes = hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
+  console.log(JSON.stringify({ ms, maxRssBytes, bitsPerWeight: session.report.totals.bitsPerWeight }));
 }
 main();

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { compressModel, defaultSettings, measureShapes, unpackModel } from '../engine/api';
 import { checkOutputs } from '../engine/compress';
+import { ShapePassError } from '../engine/shapes';
 import { loadProfiles } from '../engine/cost/load';
 import { SbnnError } from '../engine/errors';
 import { METHODS, type CompressReport, type CompressSettings, type Method } from '../shared/report';
@@ -124,7 +125,7 @@ export function registerCompress(program: Command): void {
         try {
           session.addLatency(await measureShapes(model, f.dim), profiles);
         } catch (e) {
-          if (!(e instanceof SbnnError)) throw e;
+          if (!(e instanceof ShapePassError)) throw e;
           process.stderr.write(`sbnn: note: no latency estimates: ${e.message}\n`);
         }
         bar.end();

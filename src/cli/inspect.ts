@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { inspectModel } from '../engine/api';
+import { ShapePassError } from '../engine/shapes';
 import { layerLatency } from '../engine/cost/estimate';
 import { loadProfiles } from '../engine/cost/load';
 import { measureLayerLatency } from '../engine/measure/measure';
@@ -62,7 +63,17 @@ export function registerInspect(program: Command): void {
     .option('--profile <file>', 'extra device profile JSON file or folder (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .action(
       action(async (model: string, opts: { json?: boolean; dim: Record<string, number>; shapes: boolean; measure?: boolean; runs: string; profile: string[] }) => {
-        const report = await inspectModel(model, { dims: opts.dim, shapes: opts.shapes || !!opts.measure });
+        const wantShapes = opts.shapes || !!opts.measure;
+        let report: InspectReport;
+        try {
+          report = await inspectModel(model, { dims: opts.dim, shapes: wantShapes });
+        } catch (e) {
+          // A model ORT cannot run with these dims still has an inventory: shapes stay null (a
+          // load error throws again here, as it should).
+          if (!wantShapes || opts.measure || !(e instanceof ShapePassError)) throw e;
+          report = await inspectModel(model, { shapes: false });
+          process.stderr.write(`sbnn: note: no shapes or MACs: ${e.message}\n`);
+        }
         if (opts.measure) {
           const profiles = loadProfiles(opts.profile);
           const m = await measureLayerLatency(model, report.layers, { runs: Math.max(1, Number(opts.runs) || 10), dims: opts.dim });

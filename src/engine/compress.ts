@@ -248,7 +248,7 @@ export function planLayers(
   if (!alloc.feasible) {
     throw new SbnnError(
       sel.model.path,
-      `budget ${settings.budget} bits/weight is below the smallest achievable ${alloc.bitsPerWeight.toFixed(3)} with these settings (layers kept at higher precision count too)`,
+      `budget ${settings.budget} bits/weight is below the smallest achievable ${alloc.bitsPerWeight.toFixed(3)} with these settings (layers kept at higher precision count too${settings.keepFirstLast ? '; --no-keep-first-last lets the first and last layers go below int8' : ''})`,
     );
   }
   for (const c of curves) {
@@ -332,7 +332,7 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
     energy += t.weights[i] * t.weights[i];
   }
   const recordBytes = encodeLayerRecord(record);
-  const stats = plan.method === 'sbnn' || plan.method === 'sparse01' ? binaryStructureStats(r.codes, t.mask, l.shape) : null;
+  const stats = plan.method === 'sbnn' || plan.method === 'sparse01' ? binaryStructureStats(r.codes, t.mask, l.shape, l.outChannelAxis) : null;
   const bits = layerBits({
     method: plan.method,
     n,

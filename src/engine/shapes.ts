@@ -17,6 +17,10 @@ import type { LayerRef } from './inventory';
 import { elementSize, floatToHalf, quoteName } from './onnx/dtype';
 import { graphTensors, setInline, snapshotTensorData, tensorRawBytes, type LoadedModel } from './onnx/model';
 
+
+/** The model loads but ONNX Runtime cannot run it with the given dims: shapes are unknown. */
+export class ShapePassError extends SbnnError {}
+
 export type LayerShapes = Record<string, { inputShape: number[] | null; outputShape: number[] | null }>;
 
 export interface ResolvedInput {
@@ -211,7 +215,7 @@ export async function measureShapes(
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     const dimsText = inputs.map((i) => `${i.name}[${i.dims.join('x')}]`).join(', ');
-    throw new SbnnError(m.path, `ONNX Runtime could not run the model for shapes with inputs ${dimsText} (${msg}); set symbolic dims with --dim NAME=VALUE`);
+    throw new ShapePassError(m.path, `ONNX Runtime could not run the model for shapes with inputs ${dimsText} (${msg}); set symbolic dims with --dim NAME=VALUE`);
   }
   const out: LayerShapes = {};
   const res = results;

@@ -6,7 +6,7 @@ import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type TensorProto } from 'onnx-buf';
 import { randomBytes } from 'node:crypto';
 import { commitAll, discardAll, writeTemp, type PendingFile } from '../fsAtomic';
-import { saveModel, type LoadedModel, type SaveOptions } from '../onnx/model';
+import { saveModel, setInline, snapshotTensorData, type LoadedModel, type SaveOptions } from '../onnx/model';
 import { SbnnError } from '../errors';
 import { resolve } from 'node:path';
 import { realpathSync } from 'node:fs';
@@ -81,20 +81,11 @@ function* fields(b: Uint8Array, from: number, to: number): Generator<Field> {
 export function saveWithLazyTensors(m: LoadedModel, outPath: string, lazy: Map<TensorProto, LazyTensorData>, opts: SaveOptions = {}): string[] {
   // External data would need the data file rewritten too: those models take the eager path.
   const simple = m.external.size === 0;
-  const saved = [...lazy.keys()].map((t) => ({ t, raw: t.rawData, floats: t.floatData, ints: t.int32Data, doubles: t.doubleData, i64: t.int64Data, u64: t.uint64Data }));
-  const clearTyped = (t: TensorProto): void => {
-    t.floatData = [];
-    t.int32Data = [];
-    t.doubleData = [];
-    t.int64Data = [];
-    t.uint64Data = [];
-  };
+  // Snapshots keep field presence too, so the restored model serializes exactly as before.
+  const restore = [...lazy.keys()].map((t) => snapshotTensorData(t));
   try {
     if (!simple) {
-      for (const [t, d] of lazy) {
-        t.rawData = d.bytes() as Uint8Array<ArrayBuffer>;
-        clearTyped(t);
-      }
+      for (const [t, d] of lazy) setInline(t, d.bytes());
       return saveModel(m, outPath, opts);
     }
     const out = resolve(outPath);
@@ -110,8 +101,7 @@ export function saveWithLazyTensors(m: LoadedModel, outPath: string, lazy: Map<T
     for (const [t, d] of lazy) {
       const token = randomBytes(16);
       byToken.set(token.toString('hex'), d);
-      t.rawData = new Uint8Array(token) as Uint8Array<ArrayBuffer>;
-      clearTyped(t);
+      setInline(t, new Uint8Array(token));
     }
     const bytes = toBinary(ModelProtoSchema, m.proto, { writeUnknownFields: true });
     const pending: PendingFile[] = [];
@@ -125,14 +115,7 @@ export function saveWithLazyTensors(m: LoadedModel, outPath: string, lazy: Map<T
     }
     return pending.map((p) => p.target);
   } finally {
-    for (const s of saved) {
-      s.t.rawData = s.raw;
-      s.t.floatData = s.floats;
-      s.t.int32Data = s.ints;
-      s.t.doubleData = s.doubles;
-      s.t.int64Data = s.i64;
-      s.t.uint64Data = s.u64;
-    }
+    for (const r of restore) r();
   }
 }
 

@@ -1,10 +1,18 @@
 // ONNX Runtime session inputs: resolving symbolic dims and generating seeded inputs, shared by
 // the host latency measurement, validation and calibration capture.
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { SbnnError } from '../errors';
 import { mulberry32 } from '../calib/rng';
 
 export type InputMeta = ort.InferenceSession.ValueMetadata;
+
+// Loaded on first use: the native runtime costs start-up time and memory that inventory-only
+// commands never need.
+let ortModule: typeof ort | null = null;
+export function ortLib(): typeof ort {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (ortModule ??= require('onnxruntime-node') as typeof ort);
+}
 
 export { mulberry32 };
 
@@ -44,13 +52,13 @@ export function generatedTensor(meta: InputMeta, shape: number[], seed: number, 
   const n = shape.reduce((a, b) => a * b, 1);
   switch (inputType(meta)) {
     case 'float32':
-      return new ort.Tensor('float32', normalFill(new Float32Array(n), seed), shape);
+      return new (ortLib().Tensor)('float32', normalFill(new Float32Array(n), seed), shape);
     case 'int64':
-      return new ort.Tensor('int64', new BigInt64Array(n), shape);
+      return new (ortLib().Tensor)('int64', new BigInt64Array(n), shape);
     case 'int32':
-      return new ort.Tensor('int32', new Int32Array(n), shape);
+      return new (ortLib().Tensor)('int32', new Int32Array(n), shape);
     case 'bool':
-      return new ort.Tensor('bool', new Uint8Array(n), shape);
+      return new (ortLib().Tensor)('bool', new Uint8Array(n), shape);
     default:
       throw new SbnnError(file, `input "${meta.name}" has type ${inputType(meta)}; generated inputs support float32, int64, int32, bool`);
   }
@@ -60,8 +68,8 @@ export function generatedTensor(meta: InputMeta, shape: number[], seed: number, 
 export async function openSession(pathOrBytes: string | Uint8Array, file: string, opts: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
   try {
     return typeof pathOrBytes === 'string'
-      ? await ort.InferenceSession.create(pathOrBytes, opts)
-      : await ort.InferenceSession.create(pathOrBytes, opts);
+      ? await ortLib().InferenceSession.create(pathOrBytes, opts)
+      : await ortLib().InferenceSession.create(pathOrBytes, opts);
   } catch (e) {
     throw new SbnnError(file, `ONNX Runtime cannot load the model: ${String((e as Error).message ?? e).split('\n')[0]}`);
   }
