@@ -384,16 +384,23 @@ function shareHtml(): string | undefined {
   return shareReportHtml(state, plan, charts.images(colors.bg), colors, new Date().toISOString());
 }
 
-// setState serializes the whole state (curves included), so a slider drag saves once it pauses.
+// setState serializes the whole state (curves included): the first change saves at once (a reload
+// right after it must find it), a burst of changes such as a slider drag saves once it pauses.
 const PERSIST_DEBOUNCE_MS = 200;
 let persistTimer: ReturnType<typeof setTimeout> | null = null;
+let lastPersist = 0;
 function persist(): void {
+  if (!persistTimer && Date.now() - lastPersist > PERSIST_DEBOUNCE_MS) {
+    persistNow();
+    return;
+  }
   if (persistTimer) clearTimeout(persistTimer);
   persistTimer = setTimeout(persistNow, PERSIST_DEBOUNCE_MS);
 }
 function persistNow(): void {
   if (persistTimer) clearTimeout(persistTimer);
   persistTimer = null;
+  lastPersist = Date.now();
   if (!state) return;
   ui.scrollTop = table.scrollTop;
   vscode.setState({ ...state, ui: { ...ui } });

@@ -70,6 +70,18 @@ async function openWorkbench(browser: Browser, server: RunningCodeServer, worksp
   return page;
 }
 
+/** Runs a command from the command palette. */
+async function runCommand(page: Page, title: string): Promise<void> {
+  // Focus the workbench (not a webview, which would take the keys).
+  await page.locator('.part.statusbar').click();
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
 async function explorerItem(page: Page, name: string) {
   const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
   await row.waitFor({ timeout: 60_000 });
@@ -182,8 +194,11 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     await page.locator('.notifications-toasts', { hasText: 'SBNN: cls.sbnn.onnx vs cls.onnx on 16 generated inputs: cosine' }).waitFor({ timeout: 120_000 });
     await page.screenshot({ path: join(outDir, 'validated.png') });
 
-    // Reload the window: the compress panel comes back from its saved state (panel serializer).
-    await page.reload();
+    // Reload the window as a user does (Developer: Reload Window, which lets the workbench save its
+    // editors first): the compress panel comes back from its saved state (panel serializer).
+    const reloaded = page.waitForEvent('load', { timeout: 60_000 });
+    await runCommand(page, 'Developer: Reload Window');
+    await reloaded;
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     const restored = await panelFrame(page);
     await waitUntil('every layer in the restored panel', async () => (await panelLayerCount(restored)) === expected.layers.length);
