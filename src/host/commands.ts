@@ -205,7 +205,7 @@ export class SbnnCommands implements PanelActions {
    */
   private async shapesOrNull(modelPath: string, signal: AbortSignal, onError?: (message: string) => void): Promise<LayerShapes | null> {
     try {
-      return await this.host.ort.request('measureShapes', { path: modelPath, dims: null }, { signal });
+      return await this.host.ort.request('measureShapes', { path: modelPath, dims: readConfig().inputDims }, { signal });
     } catch (e) {
       if (signal.aborted) throw e;
       const message = e instanceof Error ? e.message : String(e);

@@ -13,6 +13,15 @@ export interface SbnnConfig {
   deviceProfile: string | null;
   keepFirstLast: boolean;
   outputNaming: string;
+  /** sbnn.inputDims: values of symbolic input dims for the shape pass (null = all 1). */
+  inputDims: Record<string, number> | null;
+}
+
+/** Keeps the positive integer entries of the sbnn.inputDims setting. */
+function validDims(v: unknown): Record<string, number> | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const out = Object.entries(v as Record<string, unknown>).filter((e): e is [string, number] => Number.isInteger(e[1]) && (e[1] as number) >= 1);
+  return out.length ? Object.fromEntries(out) : null;
 }
 
 export function readConfig(): SbnnConfig {
@@ -26,6 +35,7 @@ export function readConfig(): SbnnConfig {
     deviceProfile: profile ? profile : null,
     keepFirstLast: c.get<boolean>('keepFirstLast', true),
     outputNaming: c.get<string>('outputNaming', DEFAULT_OUTPUT_NAMING),
+    inputDims: validDims(c.get<unknown>('inputDims', {})),
   };
 }
 

@@ -52,6 +52,6 @@ test('settings: methods and device profiles are the engine\'s', () => {
   assert.deepEqual(p['sbnn.defaultMethod'].enum, METHODS.filter((m) => m !== 'float'));
   assert.deepEqual([...p['sbnn.deviceProfile'].enum].sort(), BUILTIN_PROFILES.map((x) => x.id).sort());
   assert.ok(p['sbnn.deviceProfile'].enum.includes(p['sbnn.deviceProfile'].default));
-  assert.deepEqual(Object.keys(p).sort(), ['sbnn.defaultBudget', 'sbnn.defaultMethod', 'sbnn.deviceProfile', 'sbnn.keepFirstLast', 'sbnn.outputNaming']);
+  assert.deepEqual(Object.keys(p).sort(), ['sbnn.defaultBudget', 'sbnn.defaultMethod', 'sbnn.deviceProfile', 'sbnn.inputDims', 'sbnn.keepFirstLast', 'sbnn.outputNaming']);
   assert.equal(p['sbnn.outputNaming'].default, '${name}.sbnn');
 });
