@@ -100,7 +100,7 @@ export function registerCompress(program: Command): void {
     .option('--budget <bits>', 'average bits per weight over all weight layers; the method and ones per layer are chosen to minimize error')
     .option('--per-channel', 'one alpha / beta (or scale) per output channel')
     .option('--prune <spec>', 'pruning before quantization: magnitude:S, nm:N:M, channel:S, kernel:S')
-    .option('--keep-first-last', 'keep the first and last layers at int8 (default)', true)
+    .option('--keep-first-last', 'keep the first and last layers at int8', true)
     .option('--no-keep-first-last', 'compress the first and last layers too')
     .option('--layers <glob>', 'only compress layers whose name matches (* and ?)')
     .option('--calib <samples.npy>', 'calibration inputs (float32 .npy, first axis = samples): weight the budget by measured layer sensitivity, refit binary layers on their outputs, correct biases')

@@ -31,7 +31,7 @@ test('range coder round-trips bit planes of any density and lands near n*H(p)', 
       const bits = Uint8Array.from({ length: n }, () => (r() < p ? 1 : 0));
       const ones = bits.reduce((a, b) => a + b, 0);
       const prob = zeroProbability(ones, n);
-      const enc = encodeBits((i) => bits[i], n, prob);
+      const enc = encodeBits(bits, n, prob);
       const dec = new Uint8Array(n);
       decodeBits(enc, n, prob, (i, b) => {
         dec[i] = b;

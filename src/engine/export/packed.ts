@@ -149,7 +149,11 @@ class Writer {
 
 function packBits(bits: Uint8Array, count: number): Uint8Array {
   const out = new Uint8Array(Math.ceil(count / 8));
-  for (let i = 0; i < count; i++) if (bits[i]) out[i >> 3] |= 1 << (i & 7);
+  const whole = count >> 3;
+  for (let b = 0, i = 0; b < whole; b++, i += 8) {
+    out[b] = bits[i] | (bits[i + 1] << 1) | (bits[i + 2] << 2) | (bits[i + 3] << 3) | (bits[i + 4] << 4) | (bits[i + 5] << 5) | (bits[i + 6] << 6) | (bits[i + 7] << 7);
+  }
+  for (let i = whole * 8; i < count; i++) if (bits[i]) out[i >> 3] |= 1 << (i & 7);
   return out;
 }
 
@@ -209,14 +213,19 @@ function encodePlane(l: PackedLayer): { encoding: PlaneEncoding; prob0: number; 
   }
   if (l.method === 'ternary') return { encoding: PlaneEncoding.Packed, prob0: 0, data: packTrits(l.codes) };
   if (!isBinary(l.method)) return { encoding: PlaneEncoding.Packed, prob0: 0, data: packCodes(l.codes, intBits(l.method)) };
-  const packed = packBits(l.codes, l.codes.length);
+  const n = l.codes.length;
   let ones = 0;
-  for (let i = 0; i < l.codes.length; i++) ones += l.codes[i];
-  const prob0 = zeroProbability(ones, l.codes.length);
-  const coded = encodeBits((i) => l.codes[i], l.codes.length, prob0);
-  return coded.length < packed.length
-    ? { encoding: PlaneEncoding.RangeCoded, prob0, data: coded }
-    : { encoding: PlaneEncoding.Packed, prob0: 0, data: packed };
+  for (let i = 0; i < n; i++) ones += l.codes[i];
+  const packedBytes = Math.ceil(n / 8);
+  // The coder lands within about 1% of n H(p) bits (+5 flush bytes): only try it when that can win.
+  const p = n ? ones / n : 0;
+  const h = p > 0 && p < 1 ? -p * Math.log2(p) - (1 - p) * Math.log2(1 - p) : 0;
+  if ((n * h * 1.02) / 8 + 8 < packedBytes) {
+    const prob0 = zeroProbability(ones, n);
+    const coded = encodeBits(l.codes, n, prob0);
+    if (coded.length < packedBytes) return { encoding: PlaneEncoding.RangeCoded, prob0, data: coded };
+  }
+  return { encoding: PlaneEncoding.Packed, prob0: 0, data: packBits(l.codes, n) };
 }
 
 /** Encodes one layer record (with its leading u32 length). */

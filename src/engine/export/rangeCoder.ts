@@ -25,8 +25,8 @@ class ByteSink {
   }
 }
 
-/** Encodes `count` bits read by `bitAt(i)` with a fixed zero-probability `prob0` (1..2047). */
-export function encodeBits(bitAt: (i: number) => number, count: number, prob0: number): Uint8Array {
+/** Encodes bits[0 .. count) (0 / 1 values) with a fixed zero-probability `prob0` (1..2047). */
+export function encodeBits(bits: Uint8Array, count: number, prob0: number): Uint8Array {
   const out = new ByteSink();
   let low = 0; // up to 2^32 + 2^32: a safe integer
   let range = 0xffffffff;
@@ -47,7 +47,7 @@ export function encodeBits(bitAt: (i: number) => number, count: number, prob0: n
   };
   for (let i = 0; i < count; i++) {
     const bound = (range >>> PROB_BITS) * prob0;
-    if (bitAt(i) === 0) {
+    if (bits[i] === 0) {
       range = bound;
     } else {
       low += bound;
