@@ -319,17 +319,19 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
     codes,
     values: plan.method === 'float' ? t.weights : undefined,
   };
-  // The exported weights are exactly what unpack rebuilds; the report's error is measured on them.
-  const q = dequantizeLayer(record);
+  // Without calibration the record holds exactly the quantizer's float32 values, so its q and error
+  // are those of the exported weights (a test checks this against the written file); a refit
+  // changes the values, so then the weights are rebuilt from the record, as export and unpack do.
+  const q = cal ? dequantizeLayer(record) : r.q;
   // Bias correction for every compressed layer (binary ones got theirs with the refit above).
   const prepared = calibration?.layers[l.name];
   const biasShift = cal ? cal.biasShift : prepared?.biasName && plan.method !== 'float' ? biasCorrection(prepared.windows, t.weights, q, prepared.geometry) : null;
-  let err = 0;
   let energy = 0;
-  for (let i = 0; i < n; i++) {
-    const d = t.weights[i] - q[i];
-    err += d * d;
-    energy += t.weights[i] * t.weights[i];
+  for (let i = 0; i < n; i++) energy += t.weights[i] * t.weights[i];
+  let err = r.error;
+  if (cal) {
+    err = 0;
+    for (let i = 0; i < n; i++) err += (t.weights[i] - q[i]) ** 2;
   }
   const recordBytes = encodeLayerRecord(record);
   const stats = plan.method === 'sbnn' || plan.method === 'sparse01' ? binaryStructureStats(r.codes, t.mask, l.shape, l.outChannelAxis) : null;

@@ -164,3 +164,23 @@ test('bad settings are refused with one line', async () => {
   await assert.rejects(compressModel(CLS, settings({ prune: 'banana' })), (e: unknown) => e instanceof SbnnError && /prune/.test(e.message));
   await assert.rejects(compressModel(CLS, settings({ layers: 'nothing*' })), (e: unknown) => e instanceof SbnnError && /--layers/.test(e.message));
 });
+
+test('every method: the reported error is the error of the weights written to the ONNX file', async () => {
+  const dir = tmp();
+  const original = weightsByName(CLS);
+  for (const method of ['sbnn', 'bnn', 'sparse01', 'ternary', 'int8', 'int4', 'int2'] as const) {
+    for (const perChannel of [false, true]) {
+      const session = await compressModel(CLS, settings({ method, perChannel, keepFirstLast: false }));
+      const out = join(dir, `${method}-${perChannel}.onnx`);
+      session.write({ onnx: out });
+      const written = weightsByName(out);
+      for (const l of session.report.layers) {
+        const w = original.get(l.weight)!;
+        const q = written.get(l.weight)!;
+        let err = 0;
+        for (let i = 0; i < w.length; i++) err += (w[i] - q[i]) ** 2;
+        assert.ok(Math.abs(err / w.length - l.mse) <= 1e-9 * l.mse + 1e-15, `${method} perChannel=${perChannel} ${l.name}: file ${err / w.length} vs report ${l.mse}`);
+      }
+    }
+  }
+});
