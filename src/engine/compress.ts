@@ -68,7 +68,11 @@ const checkAbort = (signal?: AbortSignal): void => {
 /** One compressible weight (shared weights are compressed once, under their first layer). */
 interface Target {
   ref: LayerRef;
-  weights: Float32Array;
+  /**
+   * The weights as float32, read when needed and not kept: unaligned or non-float32 tensors read
+   * as copies, and holding those for every layer would double the model in memory.
+   */
+  weights: () => Float32Array;
   mask: Uint8Array | null;
   maskKind: MaskKind;
   /** Mask per structure unit as stored in the packed file. */
@@ -132,18 +136,18 @@ export function selectLayers(m: LoadedModel, settings: CompressSettings, overrid
       fixed.push({ ref, bits: bitsPer * l.params });
       continue;
     }
-    const weights = tensorFloat32(m, ref.tensor);
+    const read = (): Float32Array => tensorFloat32(m, ref.tensor);
     const spec = pruneSpecFor(settings, overrides[l.name]);
     const layout = { shape: l.shape, outAxis: l.outChannelAxis, inAxis: inAxisOf(l.op, l.shape, l.outChannelAxis) };
     let mask: Uint8Array | null = null;
     try {
-      mask = spec ? pruneMask(weights, layout, spec) : null;
+      mask = spec ? pruneMask(read(), layout, spec) : null;
     } catch (e) {
       if (e instanceof SbnnError) throw new SbnnError(m.path, `layer "${l.name}": ${e.detail}`);
       throw e;
     }
     const maskKind = maskKindOf(spec);
-    targets.push({ ref, weights, mask, maskKind, unitMask: unitMaskOf(maskKind, mask, l.shape, l.outChannelAxis) });
+    targets.push({ ref, weights: read, mask, maskKind, unitMask: unitMaskOf(maskKind, mask, l.shape, l.outChannelAxis) });
   }
   if (targets.length === 0) throw new SbnnError(m.path, settings.layers ? `no compressible layer matches --layers "${settings.layers}"` : 'no compressible weight layers');
   const firstLast = new Set<string>();
@@ -171,9 +175,10 @@ export function buildCurves(sel: Selection, settings: CompressSettings, opts: Co
     checkAbort(opts.signal);
     opts.onProgress?.(i, sel.targets.length, `curve ${t.ref.info.name}`);
     const perChannel = channelSpec(settings, t);
-    const curve = errorCurve(t.weights, { perChannel, mask: t.mask });
+    const weights = t.weights();
+    const curve = errorCurve(weights, { perChannel, mask: t.mask });
     const options = layerOptions(curve, {
-      weights: t.weights,
+      weights,
       shape: t.ref.info.shape,
       perChannel,
       mask: t.mask,
@@ -274,9 +279,10 @@ interface LayerOutcome {
 
 function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, calibration: PreparedCalibration | null): LayerOutcome {
   const l = t.ref.info;
-  const n = t.weights.length;
+  const w = t.weights();
+  const n = w.length;
   const perChannel = plan.method === 'float' ? null : channelSpec(settings, t);
-  const r = quantize(t.weights, plan.method, { ones: plan.ones, perChannel, mask: t.mask });
+  const r = quantize(w, plan.method, { ones: plan.ones, perChannel, mask: t.mask });
   const groups = r.groups;
   const ppg = plan.method === 'sbnn' ? 2 : plan.method === 'float' ? 0 : 1;
   const params = new Float32Array(groups * ppg);
@@ -288,7 +294,7 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
     else if (ppg === 1) params[g] = r.alpha![g];
   }
   // Calibration: refit {beta, alpha} on the layer's outputs and shift its bias (binary methods).
-  const cal = calibration ? calibrateLayerWeights(calibration, l.name, t.weights, r.codes, plan.method, { perChannel: !!perChannel, mask: t.mask }) : null;
+  const cal = calibration ? calibrateLayerWeights(calibration, l.name, w, r.codes, plan.method, { perChannel: !!perChannel, mask: t.mask }) : null;
   if (cal) {
     for (let g = 0; g < groups; g++) {
       if (plan.method === 'sbnn') {
@@ -317,7 +323,7 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
     maskKind: plan.method === 'float' ? 'none' : t.maskKind,
     mask: plan.method === 'float' ? null : t.unitMask,
     codes,
-    values: plan.method === 'float' ? t.weights : undefined,
+    values: plan.method === 'float' ? w : undefined,
   };
   // Without calibration the record holds exactly the quantizer's float32 values, so its q and error
   // are those of the exported weights (a test checks this against the written file); a refit
@@ -325,13 +331,13 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
   const q = cal ? dequantizeLayer(record) : r.q;
   // Bias correction for every compressed layer (binary ones got theirs with the refit above).
   const prepared = calibration?.layers[l.name];
-  const biasShift = cal ? cal.biasShift : prepared?.biasName && plan.method !== 'float' ? biasCorrection(prepared.windows, t.weights, q, prepared.geometry) : null;
+  const biasShift = cal ? cal.biasShift : prepared?.biasName && plan.method !== 'float' ? biasCorrection(prepared.windows, w, q, prepared.geometry) : null;
   let energy = 0;
-  for (let i = 0; i < n; i++) energy += t.weights[i] * t.weights[i];
+  for (let i = 0; i < n; i++) energy += w[i] * w[i];
   let err = r.error;
   if (cal) {
     err = 0;
-    for (let i = 0; i < n; i++) err += (t.weights[i] - q[i]) ** 2;
+    for (let i = 0; i < n; i++) err += (w[i] - q[i]) ** 2;
   }
   const recordBytes = encodeLayerRecord(record);
   const stats = plan.method === 'sbnn' || plan.method === 'sparse01' ? binaryStructureStats(r.codes, t.mask, l.shape, l.outChannelAxis) : null;
@@ -524,7 +530,7 @@ function saveCompressed(m: LoadedModel, outcomes: LayerOutcome[], biases: BiasUp
   }
   for (const o of outcomes) {
     const t = o.target.ref.tensor;
-    const n = o.target.weights.length;
+    const n = o.target.ref.info.params;
     lazy.set(t, {
       length: n * elementSize(t.dataType, m.path, t.name),
       bytes: () => {
