@@ -11,7 +11,7 @@ import { calibLayer, captureLayerInputs, layerWindows, refitAlphaBeta, convGeome
 import { listLayers } from '../../src/engine/inventory';
 import { loadModel } from '../../src/engine/onnx/model';
 import { SbnnError } from '../../src/engine/errors';
-import { mulberry32 } from '../../src/engine/calib/rng';
+import { mulberry32 } from '../../src/engine/rng';
 
 const dir = mkdtempSync(join(tmpdir(), 'sbnn-cap-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

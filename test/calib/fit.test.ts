@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { encodeModel, floatTensor, graph, model, node, valueInfo } from '../../src/engine/onnx/builder';
 import { biasCorrection, canonicalRows, convGeometry, layerSensitivity, layerWindows, outputError, refitAlphaBeta, type LayerGeometry } from '../../src/engine/calib';
-import { mulberry32 } from '../../src/engine/calib/rng';
+import { mulberry32 } from '../../src/engine/rng';
 
 const rng = mulberry32(42);
 const randn = (n: number) => Float32Array.from({ length: n }, () => {

@@ -3,16 +3,8 @@ import assert from 'node:assert/strict';
 import { decodePacked, dequantizeLayer, encodeLayerRecord, encodePacked, PlaneEncoding, type PackedLayer } from '../../src/engine/export/packed';
 import { decodeBits, encodeBits, zeroProbability } from '../../src/engine/export/rangeCoder';
 import { SbnnError } from '../../src/engine/errors';
+import { mulberry32 as rng } from '../helpers/rng';
 
-// Seeded generator so failures reproduce.
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const concat = (chunks: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));

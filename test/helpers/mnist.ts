@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeModel, floatTensor, graph, model, node, valueInfo } from '../../src/engine/onnx/builder';
-import { mulberry32 } from '../../src/engine/calib/rng';
+import { mulberry32 } from '../../src/engine/rng';
 import { writeFileAtomic } from '../../src/engine/fsAtomic';
 
 export interface Split {

@@ -1,15 +1,6 @@
 // Seeded PRNG for reproducible random tests (mulberry32) and the distributions they draw from.
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../src/engine/rng';
 
 export type Dist = 'normal' | 'uniform' | 'laplace' | 'bimodal' | 'ties' | 'constant' | 'skewed';
 export const DISTS: readonly Dist[] = ['normal', 'uniform', 'laplace', 'bimodal', 'ties', 'constant', 'skewed'];

@@ -1,18 +1,9 @@
 // A synthetic PanelState of N layers for the render benchmark: conv-like layers with error curves
 // shaped like real ones (sbnn at a grid of ones shares, bnn, ternary, int2/4/8, float). Seeded.
+import { mulberry32 } from '../../src/engine/rng';
 import type { PanelState } from '../../src/shared/protocol';
 import type { CompressLayerReport, LayerCurve, LayerInfo, LayerOption, Method } from '../../src/shared/report';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const H = (p: number): number => (p <= 0 || p >= 1 ? 0 : -p * Math.log2(p) - (1 - p) * Math.log2(1 - p));
 

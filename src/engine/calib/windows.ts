@@ -1,7 +1,7 @@
 // Input windows of a layer: for every output position, the input values one output channel dots
 // with its weight row (im2col rows, padding as zeros). Sampled (seeded) when there are too many.
 import { SbnnError } from '../errors';
-import { mulberry32 } from './rng';
+import { mulberry32 } from '../rng';
 import { convPads, fanInOf, groupsOf, type LayerGeometry } from './geometry';
 
 export interface Windows {

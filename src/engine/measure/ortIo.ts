@@ -2,7 +2,7 @@
 // the host latency measurement, validation and calibration capture.
 import type * as ort from 'onnxruntime-node';
 import { SbnnError } from '../errors';
-import { mulberry32 } from '../calib/rng';
+import { mulberry32 } from '../rng';
 
 export type InputMeta = ort.InferenceSession.ValueMetadata;
 

@@ -1,4 +1,5 @@
-// Seeded uniform [0, 1) generator (mulberry32) for reproducible sampling; browser-safe.
+// Seeded uniform [0, 1) generator (mulberry32): reproducible sampling in the engine (calibration
+// windows, generated inputs) and in tests; browser-safe.
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
