@@ -246,11 +246,12 @@ test('SBNN Studio in a real VS Code (code-server): compress, panel, export, cust
     current = page2;
     // Any SBNN command activates the extension; the test hook then runs the suite.
     await contextMenu(page2, MODEL, 'Inspect Layers');
-    const suite = await waitUntil(
-      'the in-host suite results',
-      () => existsSync(resultsFile) && (JSON.parse(readFileSync(resultsFile, 'utf8')) as { done: boolean; results: SuiteResult[] }),
-      300_000,
-    ).then(async (r) => (r.done ? r : waitUntil('the suite to finish', () => { const x = JSON.parse(readFileSync(resultsFile, 'utf8')); return x.done && x; }, 300_000)));
+    const readResults = (): { done: boolean; results: SuiteResult[] } | null =>
+      existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { done: boolean; results: SuiteResult[] }) : null;
+    const suite = await waitUntil('the in-host suite to finish', () => {
+      const r = readResults();
+      return r?.done ? r : null;
+    }, 300_000);
     await page2.screenshot({ path: join(outDir, 'integration-suite.png') });
     for (const r of suite.results as SuiteResult[]) assert.ok(r.ok, `in-host: ${r.name}: ${r.error}`);
     const byName = Object.fromEntries((suite.results as SuiteResult[]).map((r) => [r.name, r.details]));

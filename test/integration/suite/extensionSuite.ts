@@ -3,7 +3,7 @@
 // its results as JSON for the outer test to assert on. `vscode` is passed in rather than imported
 // so the same bundle works when loaded by the extension's test hook.
 import type * as vscodeApi from 'vscode';
-import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { SbnnExtensionApi } from '../../../src/extension';
 import { loadModel } from '../../../src/engine/onnx/model';
@@ -32,6 +32,13 @@ async function waitFor<T>(what: string, probe: () => T | undefined | null | fals
   }
 }
 
+/** Replaces the results file atomically: the outer test polls it and must never read half of it. */
+function writeResults(file: string, data: { done: boolean; results: SuiteResult[] }): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(data, null, 2));
+  renameSync(temp, file);
+}
+
 /** Runs every check; `model` is a .onnx in the open workspace. Writes results to `resultsFile`. */
 export async function runSuite(vscode: typeof vscodeApi, api: SbnnExtensionApi, resultsFile: string, model?: string): Promise<SuiteResult[]> {
   const results: SuiteResult[] = [];
@@ -45,7 +52,7 @@ export async function runSuite(vscode: typeof vscodeApi, api: SbnnExtensionApi, 
     } catch (e) {
       results.push({ name, ok: false, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
     }
-    writeFileSync(resultsFile, JSON.stringify({ done: false, results }, null, 2));
+    writeResults(resultsFile, { done: false, results });
   };
 
   await run('a workspace model is there', async () => {
@@ -199,6 +206,6 @@ export async function runSuite(vscode: typeof vscodeApi, api: SbnnExtensionApi, 
     }
   });
 
-  writeFileSync(resultsFile, JSON.stringify({ done: true, results }, null, 2));
+  writeResults(resultsFile, { done: true, results });
   return results;
 }
