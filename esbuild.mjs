@@ -1,7 +1,7 @@
-// Builds three bundles: the CLI and the extension host code for Node (CommonJS, VS Code loads CJS),
-// the engine worker, and the webview UI for the browser.
+// Builds the CLI and the extension host code for Node (CommonJS, which VS Code loads), and the
+// webview UI for the browser. `--watch` rebuilds on change; `--production` minifies, no maps.
 import * as esbuild from 'esbuild';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -21,13 +21,11 @@ const node = {
 };
 
 const builds = [
+  // The CLI (bin `sbnn`), the extension host, its engine worker thread and its ONNX Runtime process.
   { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
-];
-if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' });
-if (existsSync('src/host/engineWorker.ts')) builds.push({ ...node, entryPoints: { engineWorker: 'src/host/engineWorker.ts' }, outdir: 'dist' });
-if (existsSync('src/host/ortProcess.ts')) builds.push({ ...node, entryPoints: { ortProcess: 'src/host/ortProcess.ts' }, outdir: 'dist' });
-if (existsSync('webview/main.ts')) {
-  builds.push({
+  { ...node, entryPoints: { extension: 'src/extension.ts', engineWorker: 'src/host/engineWorker.ts', ortProcess: 'src/host/ortProcess.ts' }, outdir: 'dist' },
+  // The layer panel, for the browser.
+  {
     bundle: true,
     platform: 'browser',
     target: 'es2022',
@@ -37,8 +35,8 @@ if (existsSync('webview/main.ts')) {
     entryPoints: { webview: 'webview/main.ts' },
     outdir: 'dist',
     logLevel: 'warning',
-  });
-}
+  },
+];
 
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
