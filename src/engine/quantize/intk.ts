@@ -73,18 +73,30 @@ export function intErrorAt(d: IntSearchData, levels: number, s: number): { error
   let num = 0;
   let den = 0;
   let lo = 0;
-  for (let l = 0; l <= levels && lo < m; l++) {
+  // Level l holds abs in [(l - 0.5) s, (l + 0.5) s) (the products as computed, last level open).
+  // Empty levels add nothing, so the walk jumps from each run straight to the level of the next
+  // value: at most min(m, L + 1) steps instead of L + 1, the same sums in the same order.
+  let l = 0;
+  while (lo < m) {
+    const x = abs[lo]!;
+    if (l < levels && x >= (l + 0.5) * s) {
+      let g = Math.floor(x / s + 0.5);
+      if (!(g <= levels)) g = levels; // also NaN (0 / 0)
+      if (g <= l) g = l + 1;
+      while (g > l + 1 && x < (g - 0.5) * s) g--;
+      while (g < levels && x >= (g + 0.5) * s) g++;
+      l = g;
+    }
     const hi = l === levels ? m : gallop(abs, (l + 0.5) * s, lo, m);
     const cnt = hi - lo;
-    if (cnt > 0) {
-      const s1 = p1[hi]! - p1[lo]!;
-      const s2 = p2[hi]! - p2[lo]!;
-      const ql = l * s;
-      err += s2 - 2 * ql * s1 + cnt * ql * ql;
-      num += l * s1;
-      den += l * l * cnt;
-    }
+    const s1 = p1[hi]! - p1[lo]!;
+    const s2 = p2[hi]! - p2[lo]!;
+    const ql = l * s;
+    err += s2 - 2 * ql * s1 + cnt * ql * ql;
+    num += l * s1;
+    den += l * l * cnt;
     lo = hi;
+    l++;
   }
   return { error: err > 0 ? err : 0, lloyd: den > 0 ? num / den : s };
 }
@@ -96,13 +108,75 @@ const EXACT_BREAKPOINTS = 1 << 12;
 /** Breakpoints swept around the best scale of the search on bigger groups. */
 const WINDOW_BREAKPOINTS = 1 << 12;
 
+/** First index i in [lo, hi) with a[i] > x (hi if none). */
+function upperBound(a: Float32Array, x: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// Working arrays of the sweep, grown on demand and reused: per-channel curves run tens of
+// thousands of sweeps, and fresh arrays each time mostly fed the garbage collector. The sweep is
+// synchronous, so module-level buffers are safe.
+let lvlPtr = new Int32Array(256);
+let lvlEnd = new Int32Array(256);
+let heapKey = new Float64Array(256);
+let heapLvl = new Int32Array(256);
+let evKey = new Float64Array(4096);
+let evNum = new Float64Array(4096);
+let evDen = new Float64Array(4096);
+let evBucket = new Int32Array(4096);
+let sortKey = new Float64Array(4096);
+let sortNum = new Float64Array(4096);
+let sortDen = new Float64Array(4096);
+let bucketAt = new Int32Array(4097);
+const keyF64 = new Float64Array(1);
+const keyU32 = new Uint32Array(keyF64.buffer);
+/** Index of the high 32-bit word of a float64 in a Uint32Array view (platform byte order). */
+const HI = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+function levelScratch(levels: number): void {
+  if (lvlPtr.length >= levels) return;
+  const n = Math.max(levels, 2 * lvlPtr.length);
+  lvlPtr = new Int32Array(n);
+  lvlEnd = new Int32Array(n);
+  heapKey = new Float64Array(n);
+  heapLvl = new Int32Array(n);
+}
+
+function eventScratch(n: number): void {
+  if (evKey.length >= n) return;
+  const size = Math.max(n, 2 * evKey.length);
+  evKey = new Float64Array(size);
+  evNum = new Float64Array(size);
+  evDen = new Float64Array(size);
+  evBucket = new Int32Array(size);
+  sortKey = new Float64Array(size);
+  sortNum = new Float64Array(size);
+  sortDen = new Float64Array(size);
+  bucketAt = new Int32Array(size + 1);
+}
+
+/** High 32 bits of a float64 (for positive values, monotone in the value). */
+function highWord(x: number): number {
+  keyF64[0] = x;
+  return keyU32[HI]!;
+}
+
 /**
  * Exact minimum of E(s) over s in [sLo, sHi]. E(s) = S2 - 2 s N + s^2 D with N = sum |w| l and
  * D = sum l^2 for the levels l at s; levels only change at the breakpoints s = |w| / (l + 0.5).
- * Within a level l the breakpoints are ordered like |w| (sorted), so a heap over the L lists
- * sweeps them all in descending s; on each piece the quadratic's minimum (N / D, clamped to the
- * piece) is a candidate. Equal |w| are one breakpoint, so the cost is O(B (log L + log n)) for
- * B distinct breakpoints in the window: already-quantized (discrete) weights are cheap and exact.
+ * The breakpoints are visited in descending s (equal |w| are one breakpoint, so already-quantized
+ * weights are cheap and exact); on each piece the quadratic's minimum (N / D, clamped to the
+ * piece) is a candidate. The visiting order is the whole result (N accumulates in it), and it is
+ * unique when no two breakpoints are equal: a bucket pass (linear in s over narrow windows, in
+ * the float's exponent and leading bits over wide ones) and an insertion sort that only reorders
+ * within buckets put them in order in O(B) for B breakpoints, not O(B log L) as a heap merge of
+ * the L per-level lists. Equal breakpoints of different levels, or badly clustered ones, take the
+ * heap merge (sweepIntScaleHeap), whose pop order among equals is the reference.
  */
 export function sweepIntScale(d: IntSearchData, levels: number, sLo: number, sHi: number): { scale: number; error: number } {
   const { abs, p1, p2 } = d;
@@ -118,79 +192,232 @@ export function sweepIntScale(d: IntSearchData, levels: number, sLo: number, sHi
     den += l * l * (hi - lo);
     lo = hi;
   }
-  // Per level l (transition l -> l + 1): elements whose breakpoint lies in (sLo, sHi).
-  const ptr = new Int32Array(levels);
-  const end = new Int32Array(levels);
-  const heapKey = new Float64Array(levels);
-  const heapLvl = new Int32Array(levels);
-  let size = 0;
-  const push = (key: number, l: number) => {
-    let i = size++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (heapKey[p]! >= key) break;
-      heapKey[i] = heapKey[p]!;
-      heapLvl[i] = heapLvl[p]!;
-      i = p;
-    }
-    heapKey[i] = key;
-    heapLvl[i] = l;
-  };
-  const popTop = () => {
-    const key = heapKey[--size]!;
-    const l = heapLvl[size]!;
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= size) break;
-      if (c + 1 < size && heapKey[c + 1]! > heapKey[c]!) c++;
-      if (heapKey[c]! <= key) break;
-      heapKey[i] = heapKey[c]!;
-      heapLvl[i] = heapLvl[c]!;
-      i = c;
-    }
-    heapKey[i] = key;
-    heapLvl[i] = l;
-  };
+  // Per level l (transition l -> l + 1): entries end[l] .. ptr[l] have their breakpoint inside.
+  // Both bounds only grow with l, so each search starts where the last one ended.
+  levelScratch(levels);
+  const ptr = lvlPtr;
+  const end = lvlEnd;
+  let most = 0;
+  let kMax = -Infinity;
+  let kMin = Infinity;
+  let e0 = 0;
+  let p0 = 0;
   for (let l = 0; l < levels; l++) {
     const h = l + 0.5;
-    end[l] = lowerBound(abs, h * sLo, 0, m); // entries at or above (l + 0.5) sLo flip inside
-    while (end[l]! < m && abs[end[l]!]! <= h * sLo) end[l]!++;
-    ptr[l] = lowerBound(abs, h * sHi, 0, m) - 1;
-    if (ptr[l]! >= end[l]!) push(abs[ptr[l]!]! / h, l);
+    e0 = upperBound(abs, h * sLo, e0, m);
+    p0 = lowerBound(abs, h * sHi, p0, m);
+    end[l] = e0;
+    ptr[l] = p0 - 1;
+    if (p0 > e0) {
+      most += p0 - e0;
+      const top = abs[p0 - 1]! / h;
+      const bottom = abs[e0]! / h;
+      if (top > kMax) kMax = top;
+      if (bottom < kMin) kMin = bottom;
+    }
+  }
+  eventScratch(most);
+  const evK = evKey;
+  const evN = evNum;
+  const evD = evDen;
+  const evB = evBucket;
+  const sK = sortKey;
+  const sN = sortNum;
+  const sD = sortDen;
+  // Bucket of a key (0 = largest keys); only speed depends on it, the insertion sort orders.
+  const K = most;
+  const narrow = kMax <= 4 * kMin;
+  const hMax = narrow ? 0 : highWord(kMax);
+  const inv = K < 2 ? 0 : narrow ? (K - 1) / (kMax - kMin) : (K - 1) / (hMax - highWord(kMin));
+  const at = bucketAt;
+  at.fill(0, 0, K + 1);
+  // One event per run of equal |w| per level.
+  let B = 0;
+  for (let l = 0; l < levels; l++) {
+    const e = end[l]!;
+    let i = ptr[l]!;
+    const h = l + 0.5;
+    const dl = 2 * l + 1;
+    while (i >= e) {
+      const x = abs[i]!;
+      let f = i - 1;
+      while (f >= e && abs[f] === x) f--;
+      const count = i - f;
+      const key = x / h;
+      let b = Math.floor(narrow ? (kMax - key) * inv : (hMax - highWord(key)) * inv);
+      if (!(b >= 0)) b = 0;
+      else if (b >= K) b = K - 1;
+      evK[B] = key;
+      evN[B] = x * count;
+      evD[B] = dl * count;
+      evB[B] = b;
+      at[b + 1]!++;
+      B++;
+      i = f;
+    }
+  }
+  for (let b = 0; b < K; b++) at[b + 1]! += at[b]!;
+  for (let j = 0; j < B; j++) {
+    const pos = at[evB[j]!]!++;
+    sK[pos] = evK[j]!;
+    sN[pos] = evN[j]!;
+    sD[pos] = evD[j]!;
+  }
+  // Insertion sort, descending; clustered keys beyond a linear budget go to the heap instead.
+  let moves = 0;
+  const budget = 8 * B + 1024;
+  for (let j = 1; j < B; j++) {
+    const k = sK[j]!;
+    if (k <= sK[j - 1]!) continue;
+    const vn = sN[j]!;
+    const vd = sD[j]!;
+    let t = j - 1;
+    do {
+      sK[t + 1] = sK[t]!;
+      sN[t + 1] = sN[t]!;
+      sD[t + 1] = sD[t]!;
+      t--;
+    } while (t >= 0 && sK[t]! < k);
+    sK[t + 1] = k;
+    sN[t + 1] = vn;
+    sD[t + 1] = vd;
+    moves += j - 1 - t;
+    if (moves > budget) return sweepIntScaleHeap(d, levels, sLo, sHi);
   }
   let bestS = sHi;
   let bestE = Infinity;
-  const consider = (a: number, b: number) => {
-    // Minimum of the current quadratic on [a, b].
-    let s = den > 0 ? num / den : b;
-    if (s < a) s = a;
-    else if (s > b) s = b;
-    const e = sq - 2 * s * num + s * s * den;
+  let upper = sHi;
+  for (let j = 0; j < B; j++) {
+    const s = sK[j]!;
+    if (s === upper && j > 0) return sweepIntScaleHeap(d, levels, sLo, sHi); // equal breakpoints
+    // Minimum of the current quadratic on [s, upper].
+    let t = den > 0 ? num / den : upper;
+    if (t < s) t = s;
+    else if (t > upper) t = upper;
+    const e = sq - 2 * t * num + t * t * den;
     if (e < bestE) {
       bestE = e;
-      bestS = s;
+      bestS = t;
     }
-  };
+    upper = s;
+    num += sN[j]!;
+    den += sD[j]!;
+  }
+  {
+    let t = den > 0 ? num / den : upper;
+    if (t < sLo) t = sLo;
+    else if (t > upper) t = upper;
+    const e = sq - 2 * t * num + t * t * den;
+    if (e < bestE) {
+      bestE = e;
+      bestS = t;
+    }
+  }
+  return { scale: bestS, error: intErrorAt(d, levels, bestS).error };
+}
+
+/**
+ * sweepIntScale by a heap merge of the per-level breakpoint lists (the reference order: among
+ * equal breakpoints, the heap's pop order). O(B (log L + log n)).
+ */
+export function sweepIntScaleHeap(d: IntSearchData, levels: number, sLo: number, sHi: number): { scale: number; error: number } {
+  const { abs, p1, p2 } = d;
+  const m = abs.length;
+  const sq = p2[m]!;
+  let num = 0;
+  let den = 0;
+  let lo = 0;
+  for (let l = 0; l <= levels && lo < m; l++) {
+    const hi = l === levels ? m : lowerBound(abs, (l + 0.5) * sHi, lo, m);
+    num += l * (p1[hi]! - p1[lo]!);
+    den += l * l * (hi - lo);
+    lo = hi;
+  }
+  levelScratch(levels);
+  const ptr = lvlPtr;
+  const end = lvlEnd;
+  const hk = heapKey;
+  const hl = heapLvl;
+  let size = 0;
+  for (let l = 0; l < levels; l++) {
+    const h = l + 0.5;
+    end[l] = upperBound(abs, h * sLo, 0, m); // entries above (l + 0.5) sLo flip inside
+    ptr[l] = lowerBound(abs, h * sHi, 0, m) - 1;
+    if (ptr[l]! >= end[l]!) size = heapPush(hk, hl, size, abs[ptr[l]!]! / h, l);
+  }
+  let bestS = sHi;
+  let bestE = Infinity;
   let upper = sHi;
   while (size > 0) {
-    const s = heapKey[0]!;
-    const l = heapLvl[0]!;
-    consider(s, upper);
+    const s = hk[0]!;
+    const l = hl[0]!;
+    // Minimum of the current quadratic on [s, upper].
+    let t = den > 0 ? num / den : upper;
+    if (t < s) t = s;
+    else if (t > upper) t = upper;
+    const e = sq - 2 * t * num + t * t * den;
+    if (e < bestE) {
+      bestE = e;
+      bestS = t;
+    }
     upper = s;
     // Equal |w| share a breakpoint: take the whole run at once (cost per distinct value).
-    const x = abs[ptr[l]!]!;
     const p = ptr[l]!;
+    const x = abs[p]!;
     const first = p - 1 < end[l]! || abs[p - 1] !== x ? p : abs[end[l]!] === x ? end[l]! : lowerBound(abs, x, end[l]!, p);
-    const count = ptr[l]! - first + 1;
+    const count = p - first + 1;
     num += x * count;
     den += (2 * l + 1) * count;
-    popTop();
+    size = heapPopTop(hk, hl, size);
     ptr[l] = first - 1;
-    if (ptr[l]! >= end[l]!) push(abs[ptr[l]!]! / (l + 0.5), l);
+    if (ptr[l]! >= end[l]!) size = heapPush(hk, hl, size, abs[ptr[l]!]! / (l + 0.5), l);
   }
-  consider(sLo, upper);
+  {
+    let t = den > 0 ? num / den : upper;
+    if (t < sLo) t = sLo;
+    else if (t > upper) t = upper;
+    const e = sq - 2 * t * num + t * t * den;
+    if (e < bestE) {
+      bestE = e;
+      bestS = t;
+    }
+  }
   return { scale: bestS, error: intErrorAt(d, levels, bestS).error };
+}
+
+/** Max-heap push of (key, l); returns the new size. */
+function heapPush(hk: Float64Array, hl: Int32Array, size: number, key: number, l: number): number {
+  let i = size;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (hk[p]! >= key) break;
+    hk[i] = hk[p]!;
+    hl[i] = hl[p]!;
+    i = p;
+  }
+  hk[i] = key;
+  hl[i] = l;
+  return size + 1;
+}
+
+/** Removes the max-heap top (the last entry sifts down from the root); returns the new size. */
+function heapPopTop(hk: Float64Array, hl: Int32Array, size: number): number {
+  const n = size - 1;
+  const key = hk[n]!;
+  const l = hl[n]!;
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && hk[c + 1]! > hk[c]!) c++;
+    if (hk[c]! <= key) break;
+    hk[i] = hk[c]!;
+    hl[i] = hl[c]!;
+    i = c;
+  }
+  hk[i] = key;
+  hl[i] = l;
+  return n;
 }
 
 /**

@@ -1,0 +1,104 @@
+// The faster intK scale search must reproduce the previous implementation bit for bit: same
+// errors, same Lloyd updates, same scales (the reference is kept verbatim in intkReference.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { absPrefix, countDistinct, intErrorAt, searchIntScale, sweepIntScale, sweepIntScaleHeap, type IntSearchData } from '../../src/engine/quantize/intk';
+import { intErrorAtRef, searchIntScaleRef, sweepIntScaleRef } from './intkReference';
+import { DISTS, mulberry32, normal, sample } from '../helpers/rng';
+
+/** Sorted |w| of `w` with prefix sums, as the curve and quantize() build it. */
+function searchData(w: Float32Array): IntSearchData {
+  const abs = Float32Array.from(w, Math.abs).sort();
+  return { abs, ...absPrefix(abs), distinct: countDistinct(abs) };
+}
+
+/**
+ * Already-quantized weights (k * step): with an exact step (a power of two), breakpoints of
+ * different levels coincide (k1 / (l1 + 0.5) = k2 / (l2 + 0.5)), the case the heap order decides.
+ */
+function quantized(r: () => number, n: number, top: number, exact: boolean): Float32Array {
+  const step = exact ? 2 ** -Math.floor(4 + r() * 8) : Math.fround(0.001 + r() * 0.01);
+  return Float32Array.from({ length: n }, () => Math.round(normal(r) * top * 0.4) * step);
+}
+
+/**
+ * Odd multiples (2j + 1) b of random b with short mantissas: b at level 0 and 3b at level 1 share
+ * the breakpoint 2b exactly, while their sums stay inexact (so the visiting order shows).
+ */
+function oddMultiples(r: () => number, n: number): Float32Array {
+  const bases = Array.from({ length: Math.max(1, n >> 3) }, () => Math.fround(Math.round((0.5 + r()) * 65536) / 65536) * 0.01);
+  return Float32Array.from({ length: n }, () => bases[Math.floor(r() * bases.length)]! * (2 * Math.floor(r() * 6) + 1) * (r() < 0.5 ? -1 : 1));
+}
+
+function* tensors(seed: number, sizes: number[]) {
+  const r = mulberry32(seed);
+  for (const n of sizes) {
+    for (const dist of DISTS) yield { name: `${dist} n=${n}`, d: searchData(sample(r, n, dist)), r };
+    yield { name: `odd multiples n=${n}`, d: searchData(oddMultiples(r, n)), r };
+    for (const top of [1, 3, 7, 127])
+      for (const exact of [false, true]) yield { name: `quantized(${top}, ${exact}) n=${n}`, d: searchData(quantized(r, n, top, exact)), r };
+  }
+}
+
+const LEVELS = [1, 3, 7, 127];
+
+test('intErrorAt equals the reference bit for bit, at breakpoints, zero and tiny scales', () => {
+  let checked = 0;
+  for (const { name, d, r } of tensors(31, [1, 2, 5, 30, 257, 3000])) {
+    const m = d.abs.length;
+    const max = d.abs[m - 1]!;
+    for (const L of LEVELS) {
+      const scales = [0, 1e-30, max, 2 * max, max / L, Number.MIN_VALUE];
+      for (let i = 0; i < 20; i++) scales.push(r() * 2 * max);
+      for (let i = 0; i < 20; i++) scales.push(d.abs[Math.floor(r() * m)]! / (Math.floor(r() * L) + 0.5));
+      for (const s of scales) {
+        const a = intErrorAt(d, L, s);
+        const b = intErrorAtRef(d, L, s);
+        assert.equal(a.error, b.error, `${name} L=${L} s=${s} error`);
+        assert.equal(a.lloyd, b.lloyd, `${name} L=${L} s=${s} lloyd`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 5000);
+});
+
+test('sweepIntScale (bucketed) and sweepIntScaleHeap equal the reference sweep on full ranges and windows', () => {
+  for (const { name, d, r } of tensors(32, [1, 2, 5, 30, 257, 3000])) {
+    const m = d.abs.length;
+    const max = d.abs[m - 1]!;
+    if (max === 0) continue;
+    for (const L of LEVELS) {
+      const windows: [number, number][] = [[0, 2 * max]];
+      for (let i = 0; i < 4; i++) {
+        const c = (max / L) * (0.2 + r());
+        const delta = [0.5, 0.1, 0.01, 1e-5][i]!;
+        windows.push([c * (1 - delta), c * (1 + delta)]);
+      }
+      // A window edge on a breakpoint.
+      windows.push([d.abs[m >> 1]! / (L - 0.5), (2 * d.abs[m - 1]!) / (L - 0.5)]);
+      for (const [lo, hi] of windows) {
+        const want = sweepIntScaleRef(d, L, lo, hi);
+        const fast = sweepIntScale(d, L, lo, hi);
+        const heap = sweepIntScaleHeap(d, L, lo, hi);
+        assert.equal(fast.scale, want.scale, `${name} L=${L} [${lo}, ${hi}] scale`);
+        assert.equal(fast.error, want.error, `${name} L=${L} [${lo}, ${hi}] error`);
+        assert.equal(heap.scale, want.scale, `${name} L=${L} [${lo}, ${hi}] heap scale`);
+        assert.equal(heap.error, want.error, `${name} L=${L} [${lo}, ${hi}] heap error`);
+      }
+    }
+  }
+});
+
+test('searchIntScale equals the reference search (exact sweep, dense search and window paths)', () => {
+  for (const { name, d } of tensors(33, [1, 3, 9, 25, 120, 481, 2304, 20000])) {
+    for (const L of LEVELS) {
+      for (const opts of [{}, { exactLimit: 0 }, { exactLimit: 0, window: 0 }, { exactLimit: 0, window: 64 }]) {
+        const want = searchIntScaleRef(d, L, opts);
+        const got = searchIntScale(d, L, opts);
+        assert.equal(got.scale, want.scale, `${name} L=${L} ${JSON.stringify(opts)} scale`);
+        assert.equal(got.error, want.error, `${name} L=${L} ${JSON.stringify(opts)} error`);
+      }
+    }
+  }
+});
