@@ -52,12 +52,6 @@ export function extremeSumsSelect(v: Float32Array, k: number, a: Float32Array): 
   return { sTop, tTop, tiesTop: k - gt, sBot, tBot, tiesBot: k - lt };
 }
 
-/** Top 16 bits of the order-preserving key of float bits `x` (int32), in Smi-only arithmetic. */
-function bucket16(x: number): number {
-  const h = x >>> 16;
-  return x >= 0 ? h | 0x8000 : x === -2147483648 ? 0x8000 : 0xffff - h;
-}
-
 const edgeBits = new Int32Array(1);
 const edgeFloat = new Float32Array(edgeBits.buffer);
 
@@ -80,7 +74,11 @@ export function extremeSumsHistogram(v: Float32Array, k: number): ExtremeSums {
   let total = 0;
   let sq = 0;
   for (let i = 0; i < m; i++) {
-    counts[bucket16(bits[i]!)]!++;
+    // Top 16 bits of the order-preserving key, without a branch on the sign (random signs
+    // mispredict half the time): -0 is keyed as +0, then negatives flip all bits, the rest the sign.
+    let b = bits[i]!;
+    if (b === -2147483648) b = 0;
+    counts[(b ^ ((b >> 31) | -2147483648)) >>> 16]!++;
     const x = v[i]!;
     total += x;
     sq += x * x;
@@ -91,8 +89,8 @@ export function extremeSumsHistogram(v: Float32Array, k: number): ExtremeSums {
   let bb = 0;
   let below = 0;
   while (below + counts[bb]! < k) below += counts[bb++]!;
-  const gT = new Float32Array(counts[bt]!);
-  const gB = new Float32Array(counts[bb]!);
+  const gT = new Float32Array(counts[bt]! + 1); // + 1: room for the branch-free loop's extra write
+  const gB = new Float32Array(counts[bb]! + 1);
   // Bucket membership by float comparison against each bucket's value range.
   const hiT = bucketEdge(bt, 0xffff);
   const loT = bucketEdge(bt, 0);
@@ -102,15 +100,22 @@ export function extremeSumsHistogram(v: Float32Array, k: number): ExtremeSums {
   let nB = 0;
   let sAbove = 0;
   let sBelow = 0;
+  // Branch-free: beyond-threshold values add x * 1, the rest x * 0 (a zero that leaves every sum
+  // as it was, since the sums start at +0), and the two threshold buckets take a write that only
+  // advances their count when the value belongs (one spare slot takes the write after the last).
   for (let i = 0; i < m; i++) {
     const x = v[i]!;
-    if (x > hiT) sAbove += x;
-    else if (x >= loT) gT[nT++] = x;
-    if (x < loB) sBelow += x;
-    else if (x <= hiB) gB[nB++] = x;
+    const isAbove = +(x > hiT);
+    const isBelow = +(x < loB);
+    sAbove += x * isAbove;
+    sBelow += x * isBelow;
+    gT[nT] = x;
+    nT += +(x >= loT) & (isAbove ^ 1);
+    gB[nB] = x;
+    nB += +(x <= hiB) & (isBelow ^ 1);
   }
   const rTop = k - above;
-  const tTop = quickselect(gT, nT - rTop);
+  const tTop = quickselect(gT, nT - rTop, 0, nT);
   let sTop = sAbove;
   let gt = above;
   for (let i = nT - rTop; i < nT; i++) {
@@ -118,7 +123,7 @@ export function extremeSumsHistogram(v: Float32Array, k: number): ExtremeSums {
     if (gT[i]! > tTop) gt++;
   }
   const rBot = k - below;
-  const tBot = quickselect(gB, rBot - 1);
+  const tBot = quickselect(gB, rBot - 1, 0, nB);
   let sBot = sBelow;
   let lt = below;
   for (let i = 0; i < rBot; i++) {

@@ -1,0 +1,81 @@
+// extremeSumsHistogram exactly as it was before the speed work (commit 8dbaab9, quantize/sbnn.ts),
+// kept verbatim as the reference the faster code must reproduce bit for bit.
+import { quickselect } from '../../src/engine/quantize/select';
+import type { ExtremeSums } from '../../src/engine/quantize/sbnn';
+
+/** Top 16 bits of the order-preserving key of float bits `x` (int32), in Smi-only arithmetic. */
+function bucket16(x: number): number {
+  const h = x >>> 16;
+  return x >= 0 ? h | 0x8000 : x === -2147483648 ? 0x8000 : 0xffff - h;
+}
+
+const edgeBits = new Int32Array(1);
+const edgeFloat = new Float32Array(edgeBits.buffer);
+
+/** The float whose key is (bucket << 16) | low: the bucket's lowest (low = 0) or highest value. */
+function bucketEdge(bucket: number, low: number): number {
+  const k = (bucket << 16) | low;
+  edgeBits[0] = k < 0 ? k & 0x7fffffff : ~k;
+  return edgeFloat[0]!;
+}
+
+/**
+ * Big groups: a histogram of the top 16 bits of the order-preserving float key finds the buckets
+ * holding the k-th largest and k-th smallest values; a second pass sums everything beyond them and
+ * gathers just those two buckets, where quickselect finishes. No copy of the group, O(n).
+ */
+export function extremeSumsHistogramRef(v: Float32Array, k: number): ExtremeSums {
+  const m = v.length;
+  const bits = new Int32Array(v.buffer, v.byteOffset, m);
+  const counts = new Int32Array(65536);
+  let total = 0;
+  let sq = 0;
+  for (let i = 0; i < m; i++) {
+    counts[bucket16(bits[i]!)]!++;
+    const x = v[i]!;
+    total += x;
+    sq += x * x;
+  }
+  let bt = 65535;
+  let above = 0;
+  while (above + counts[bt]! < k) above += counts[bt--]!;
+  let bb = 0;
+  let below = 0;
+  while (below + counts[bb]! < k) below += counts[bb++]!;
+  const gT = new Float32Array(counts[bt]!);
+  const gB = new Float32Array(counts[bb]!);
+  // Bucket membership by float comparison against each bucket's value range.
+  const hiT = bucketEdge(bt, 0xffff);
+  const loT = bucketEdge(bt, 0);
+  const hiB = bucketEdge(bb, 0xffff);
+  const loB = bucketEdge(bb, 0);
+  let nT = 0;
+  let nB = 0;
+  let sAbove = 0;
+  let sBelow = 0;
+  for (let i = 0; i < m; i++) {
+    const x = v[i]!;
+    if (x > hiT) sAbove += x;
+    else if (x >= loT) gT[nT++] = x;
+    if (x < loB) sBelow += x;
+    else if (x <= hiB) gB[nB++] = x;
+  }
+  const rTop = k - above;
+  const tTop = quickselect(gT, nT - rTop);
+  let sTop = sAbove;
+  let gt = above;
+  for (let i = nT - rTop; i < nT; i++) {
+    sTop += gT[i]!;
+    if (gT[i]! > tTop) gt++;
+  }
+  const rBot = k - below;
+  const tBot = quickselect(gB, rBot - 1);
+  let sBot = sBelow;
+  let lt = below;
+  for (let i = 0; i < rBot; i++) {
+    sBot += gB[i]!;
+    if (gB[i]! < tBot) lt++;
+  }
+  return { sTop, tTop, tiesTop: k - gt, sBot, tBot, tiesBot: k - lt, total, sq };
+}
+
