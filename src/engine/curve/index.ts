@@ -4,7 +4,7 @@
 import type { LayerOption } from '../../shared/report';
 import { layerBits, type MaskKind } from '../bits/index';
 import { groupIndices, groupLayout, sbnnOnes, sparse01Ones, twoLevelError, type ChannelSpec } from '../quantize/common';
-import { absPrefix, countDistinct, intLevels, searchIntScale, type IntSearchData } from '../quantize/intk';
+import { intLevels, searchIntScale, type IntSearchData } from '../quantize/intk';
 import { bestSplit } from '../quantize/sbnn';
 import { bestSparse01 } from '../quantize/sparse01';
 import { bestTernary } from '../quantize/ternary';
@@ -261,8 +261,7 @@ export class ErrorCurve {
       workPool = { abs: new Float32Array(size), p1: new Float64Array(size + 1), p2: new Float64Array(size + 1) };
     }
     const lease = pooled ? (workLease = {}) : null;
-    const abs = this.absAscending(c, pooled ? workPool!.abs : new Float32Array(m));
-    const data = { abs, ...absPrefix(abs, pooled ? workPool! : undefined), distinct: countDistinct(abs) };
+    const data = this.absAscending(c, pooled ? workPool! : { abs: new Float32Array(m), p1: new Float64Array(m + 1), p2: new Float64Array(m + 1) });
     // Per tensor, ternary() and intErrors() share it; per channel the groups stream through.
     this.absCache = { c, data, lease };
     return data;
@@ -273,21 +272,43 @@ export class ErrorCurve {
     this.absCache = null;
   }
 
-  /** Ascending |w| of group c, merged from the signed sort in O(m) (no second sort). */
-  private absAscending(c: number, out: Float32Array): Float32Array {
+  /**
+   * Ascending |w| of group c, merged from the signed sort in O(m) (no second sort), with the
+   * prefix sums of |w| and w^2 and the count of distinct values taken in the same pass (the same
+   * float64 sequences absPrefix and countDistinct compute).
+   */
+  private absAscending(c: number, out: { abs: Float32Array; p1: Float64Array; p2: Float64Array }): IntSearchData {
     const seg = this.seg(c);
     const m = seg.length;
-    const a = out.subarray(0, m);
+    const a = out.abs.subarray(0, m);
+    const p1 = out.p1.subarray(0, m + 1);
+    const p2 = out.p2.subarray(0, m + 1);
     // Negatives in reverse and non-negatives forward are both ascending in |w|: merge them.
     let neg = 0;
     while (neg < m && seg[neg]! < 0) neg++;
     let i = neg - 1;
     let j = neg;
+    let s1 = 0;
+    let s2 = 0;
+    let distinct = 0;
+    let prev = NaN;
+    p1[0] = 0;
+    p2[0] = 0;
     for (let t = 0; t < m; t++) {
-      if (j >= m || (i >= 0 && -seg[i]! <= seg[j]!)) a[t] = -seg[i--]!;
-      else a[t] = seg[j++]!;
+      let x: number;
+      if (j >= m || (i >= 0 && -seg[i]! <= seg[j]!)) x = -seg[i--]!;
+      else x = seg[j++]!;
+      a[t] = x;
+      // As absPrefix reads it back: the float32 value.
+      const v = a[t]!;
+      s1 += v;
+      s2 += v * v;
+      p1[t + 1] = s1;
+      p2[t + 1] = s2;
+      if (v !== prev) distinct++;
+      prev = v;
     }
-    return a;
+    return { abs: a, p1, p2, distinct };
   }
 
   /** Ternary {-a, 0, +a} at the exact optimal threshold, with its [-a, 0, +a] histogram. */
