@@ -2,7 +2,7 @@
 // errors, same Lloyd updates, same scales (the reference is kept verbatim in intkReference.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { absPrefix, countDistinct, intErrorAt, searchIntScale, sweepIntScale, sweepIntScaleHeap, type IntSearchData } from '../../src/engine/quantize/intk';
+import { absPrefix, countDistinct, intErrorAt, searchIntScale, searchIntScaleDirect, sweepIntScale, sweepIntScaleHeap, type IntSearchData } from '../../src/engine/quantize/intk';
 import { intErrorAtRef, searchIntScaleRef, sweepIntScaleRef } from './intkReference';
 import { DISTS, mulberry32, normal, sample } from '../helpers/rng';
 
@@ -99,6 +99,34 @@ test('searchIntScale equals the reference search (exact sweep, dense search and 
         assert.equal(got.scale, want.scale, `${name} L=${L} ${JSON.stringify(opts)} scale`);
         assert.equal(got.error, want.error, `${name} L=${L} ${JSON.stringify(opts)} error`);
       }
+    }
+  }
+});
+
+test('searchIntScale memo: a repeat of the same values (a fresh copy) gives the direct result; one changed bit is a new search', () => {
+  const r = mulberry32(34);
+  for (let rep = 0; rep < 40; rep++) {
+    const n = 1 + Math.floor(r() * 600);
+    const w = sample(r, n, DISTS[rep % DISTS.length]!);
+    for (const L of LEVELS) {
+      const first = searchIntScale(searchData(w), L);
+      const again = searchIntScale(searchData(new Float32Array(w)), L);
+      const direct = searchIntScaleDirect(searchData(w), L);
+      assert.equal(first.scale, direct.scale);
+      assert.equal(first.error, direct.error);
+      assert.equal(again.scale, direct.scale);
+      assert.equal(again.error, direct.error);
+      // Nudge the largest |w| by one ulp: a different input must not reuse the entry.
+      const v = Float32Array.from(w, Math.abs);
+      let at = 0;
+      for (let i = 1; i < n; i++) if (v[i]! > v[at]!) at = i;
+      if (v[at] === 0) continue;
+      const bits = new Int32Array(v.buffer);
+      bits[at]!++;
+      const changed = searchIntScale(searchData(v), L);
+      const want = searchIntScaleRef(searchData(v), L);
+      assert.equal(changed.scale, want.scale, `rep ${rep} L=${L} changed scale`);
+      assert.equal(changed.error, want.error, `rep ${rep} L=${L} changed error`);
     }
   }
 });

@@ -436,6 +436,74 @@ export function searchIntScale(
   opts: { exactLimit?: number; window?: number } = {},
 ): { scale: number; error: number } {
   const m = d.abs.length;
+  if (m === 0 || m > MEMO_MAX_GROUP || opts.exactLimit !== undefined || opts.window !== undefined) return searchIntScaleDirect(d, levels, opts);
+  const entry = memoEntry(d.abs);
+  const hit = entry.found.get(levels);
+  if (hit) return { scale: hit.scale, error: hit.error };
+  const r = searchIntScaleDirect(d, levels);
+  entry.found.set(levels, { scale: r.scale, error: r.error });
+  return r;
+}
+
+// Scale searches by content. compress() builds every layer's curve (all intK widths per group)
+// and then quantizes the chosen method, which searched the same groups again: per channel that
+// was a third of the run. The search is a pure function of the sorted |w| (the prefix sums and
+// distinct count derive from it), so an entry is found by a hash of the values' bits and then
+// compared value by value: a hit is the same input, never a near one. Bounded, oldest out first.
+const MEMO_MAX_GROUP = 1 << 16;
+const MEMO_MAX_VALUES = 1 << 22;
+interface MemoEntry {
+  bits: Int32Array;
+  found: Map<number, { scale: number; error: number }>;
+}
+const memo = new Map<string, MemoEntry[]>();
+let memoValues = 0;
+
+function memoEntry(abs: Float32Array): MemoEntry {
+  const m = abs.length;
+  const bits = new Int32Array(abs.buffer, abs.byteOffset, m);
+  let h1 = -2128831035;
+  let h2 = m;
+  for (let i = 0; i < m; i++) {
+    const b = bits[i]!;
+    h1 = Math.imul(h1 ^ b, 16777619);
+    h2 = (Math.imul(h2, 31) + b) | 0;
+  }
+  const key = `${m}:${h1}:${h2}`;
+  let chain = memo.get(key);
+  if (chain) {
+    for (const e of chain) {
+      let same = true;
+      for (let i = 0; i < m; i++) {
+        if (e.bits[i] !== bits[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return e;
+    }
+  } else {
+    chain = [];
+    memo.set(key, chain);
+  }
+  const entry: MemoEntry = { bits: bits.slice(), found: new Map() };
+  chain.push(entry);
+  memoValues += m;
+  while (memoValues > MEMO_MAX_VALUES) {
+    const [oldKey, oldChain] = memo.entries().next().value!;
+    for (const e of oldChain) memoValues -= e.bits.length;
+    memo.delete(oldKey);
+  }
+  return entry;
+}
+
+/** searchIntScale without the memo (tests compare the two). */
+export function searchIntScaleDirect(
+  d: IntSearchData,
+  levels: number,
+  opts: { exactLimit?: number; window?: number } = {},
+): { scale: number; error: number } {
+  const m = d.abs.length;
   if (m === 0 || d.abs[m - 1] === 0) return { scale: 0, error: 0 };
   const max = d.abs[m - 1]!;
   const distinct = d.distinct ?? countDistinct(d.abs);
