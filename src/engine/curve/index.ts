@@ -23,6 +23,10 @@ export interface IntCurvePoint {
   scales: Float64Array;
 }
 
+const PREFIX_SHIFT = 4;
+const PREFIX_STRIDE = 1 << PREFIX_SHIFT;
+const PREFIX_MASK = PREFIX_STRIDE - 1;
+
 /** Shared working arrays for sorted |w| and its prefix sums, up to 2^22 values (48 MB). */
 const WORK_POOL_MAX = 1 << 22;
 let workPool: { abs: Float32Array; p1: Float64Array; p2: Float64Array } | null = null;
@@ -39,8 +43,13 @@ export class ErrorCurve {
   readonly prunedEnergy: number;
   /** Kept values of each group, each segment sorted ascending. */
   private readonly sorted: Float32Array;
-  /** Per group prefix sums of `sorted`, segment c at off[c] + c, starting with 0. */
+  /**
+   * Per group prefix sums of `sorted` at every PREFIX_STRIDE-th position (group c's from
+   * ckOff[c], starting with 0): a sum in between continues from its checkpoint in the same
+   * order, so it is the same float64 as a full table, which would take 8 bytes per weight.
+   */
   private readonly prefix: Float64Array;
+  private readonly ckOff: Int32Array;
   private readonly off: Int32Array;
   private readonly size: Int32Array;
   private readonly total: Float64Array;
@@ -88,7 +97,9 @@ export class ErrorCurve {
     }
     this.sorted = sorted;
     this.kept = sorted.length;
-    this.prefix = new Float64Array(sorted.length + G);
+    this.ckOff = new Int32Array(G + 1);
+    for (let c = 0; c < G; c++) this.ckOff[c + 1] = this.ckOff[c]! + ((this.off[c + 1]! - this.off[c]!) >> PREFIX_SHIFT) + 1;
+    this.prefix = new Float64Array(this.ckOff[G]!);
     this.total = new Float64Array(G);
     this.sq = new Float64Array(G);
     this.absSum = new Float64Array(G);
@@ -98,7 +109,7 @@ export class ErrorCurve {
       this.size[c] = m;
       const seg = sorted.subarray(a, a + m);
       sortFloat32(seg);
-      const base = a + c;
+      const base = this.ckOff[c]!;
       let s = 0;
       let s2 = 0;
       let sa = 0;
@@ -108,7 +119,7 @@ export class ErrorCurve {
         s += x;
         s2 += x * x;
         sa += Math.abs(x);
-        this.prefix[base + j + 1] = s;
+        if (((j + 1) & PREFIX_MASK) === 0) this.prefix[base + ((j + 1) >> PREFIX_SHIFT)] = s;
       }
       this.total[c] = s;
       this.sq[c] = s2;
@@ -120,9 +131,13 @@ export class ErrorCurve {
     return this.sorted.subarray(this.off[c]!, this.off[c + 1]!);
   }
 
-  /** Prefix sum of the j smallest kept values of group c. */
+  /** Prefix sum of the j smallest kept values of group c (checkpoint, then the rest in order). */
   private low(c: number, j: number): number {
-    return this.prefix[this.off[c]! + c + j]!;
+    const q = j >> PREFIX_SHIFT;
+    let s = this.prefix[this.ckOff[c]! + q]!;
+    const a = this.off[c]!;
+    for (let t = a + (q << PREFIX_SHIFT); t < a + j; t++) s += this.sorted[t]!;
+    return s;
   }
 
   private sbnnGroupError(c: number, k: number): number {
