@@ -69,6 +69,7 @@ export function countDistinct(a: Float32Array): number {
 export function intErrorAt(d: IntSearchData, levels: number, s: number): { error: number; lloyd: number } {
   const { abs, p1, p2 } = d;
   const m = abs.length;
+  if (m <= SCAN_MAX) return intErrorAtScan(d, levels, s);
   let err = 0;
   let num = 0;
   let den = 0;
@@ -88,6 +89,51 @@ export function intErrorAt(d: IntSearchData, levels: number, s: number): { error
       l = g;
     }
     const hi = l === levels ? m : gallop(abs, (l + 0.5) * s, lo, m);
+    const cnt = hi - lo;
+    const s1 = p1[hi]! - p1[lo]!;
+    const s2 = p2[hi]! - p2[lo]!;
+    const ql = l * s;
+    err += s2 - 2 * ql * s1 + cnt * ql * ql;
+    num += l * s1;
+    den += l * l * cnt;
+    lo = hi;
+    l++;
+  }
+  return { error: err > 0 ? err : 0, lloyd: den > 0 ? num / den : s };
+}
+
+/** Groups up to this size find level ends by a linear scan (levels hold a few values each). */
+const SCAN_MAX = 1024;
+
+/**
+ * intErrorAt for small groups: the same runs (a level ends at the first value >= (l + 0.5) s),
+ * the same jumps over empty levels and the same sums in the same order, but each run's end is
+ * found by stepping through the values instead of galloping.
+ */
+function intErrorAtScan(d: IntSearchData, levels: number, s: number): { error: number; lloyd: number } {
+  const { abs, p1, p2 } = d;
+  const m = abs.length;
+  let err = 0;
+  let num = 0;
+  let den = 0;
+  let lo = 0;
+  let l = 0;
+  while (lo < m) {
+    const x = abs[lo]!;
+    if (l < levels && x >= (l + 0.5) * s) {
+      let g = Math.floor(x / s + 0.5);
+      if (!(g <= levels)) g = levels; // also NaN (0 / 0)
+      if (g <= l) g = l + 1;
+      while (g > l + 1 && x < (g - 0.5) * s) g--;
+      while (g < levels && x >= (g + 0.5) * s) g++;
+      l = g;
+    }
+    let hi = m;
+    if (l !== levels) {
+      const bound = (l + 0.5) * s;
+      hi = lo + 1;
+      while (hi < m && abs[hi]! < bound) hi++;
+    }
     const cnt = hi - lo;
     const s1 = p1[hi]! - p1[lo]!;
     const s2 = p2[hi]! - p2[lo]!;
