@@ -46,6 +46,8 @@ export interface CompressOptions {
   shapes?: LayerShapes | null;
   /** Device profiles to estimate latency on (default: the built-in ones). */
   profiles?: readonly DeviceProfile[];
+  /** Build the error curves even without a budget (the panel re-plans from them). */
+  withCurves?: boolean;
   /** Calibration windows (prepareCalibration): refit binary layers on outputs and correct biases. */
   calibration?: PreparedCalibration | null;
 }
@@ -416,8 +418,8 @@ export function compressLoaded(
 ): CompressSession {
   validateSettings(m.path, settings);
   const sel = selectLayers(m, settings, opts.overrides);
-  // Curves cost a sort per layer: only a budget needs them (the panel asks analyzeModel for them).
-  const curves = settings.budget === null ? [] : buildCurves(sel, settings, opts);
+  // Curves cost a sort per layer: only a budget (or a panel that re-plans) needs them.
+  const curves = settings.budget === null && !opts.withCurves ? [] : buildCurves(sel, settings, opts);
   const plan = planLayers(sel, settings, settings.budget === null ? null : curves, opts.overrides);
   const outcomes: LayerOutcome[] = [];
   sel.targets.forEach((t, i) => {

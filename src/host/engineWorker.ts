@@ -16,7 +16,8 @@ async function run(job: WorkerJob): Promise<WorkerResults[WorkerJob['kind']]> {
       return job.shapes ? applyShapes(report, job.shapes) : report;
     }
     case 'compress': {
-      const session = await compressModel(job.path, { ...defaultSettings(), ...job.settings }, { overrides: job.overrides, onProgress });
+      // The panel re-plans live from the curves, whatever the user chose first.
+      const session = await compressModel(job.path, { ...defaultSettings(), ...job.settings }, { overrides: job.overrides, onProgress, withCurves: true });
       // Shapes (from the ORT process) give the panel MACs and latency estimates.
       const inspect = job.shapes ? applyShapes(session.inspect, job.shapes) : session.inspect;
       return { report: session.report, curves: session.curves, inspect };

@@ -156,6 +156,10 @@ test('engine worker: compress equals the in-process engine; export writes the th
   assert.equal(result.report.layers.length, (await inspectModel(model, { shapes: false })).layers.length);
   assert.ok(progress.length > 0, 'the worker reports progress');
   assert.deepEqual(readdirSync(dir), ['cls.onnx'], 'compress writes nothing');
+  // A method chosen instead of a budget: the panel still gets every layer's curve to re-plan from.
+  const byMethod = await runWorkerJob(bundles.worker, { kind: 'compress', path: model, settings: { method: 'sbnn', ones: 0.1 }, overrides: {} });
+  assert.deepEqual(byMethod.curves.map((c) => c.name), result.curves.map((c) => c.name));
+  assert.ok(byMethod.curves.length > 0 && byMethod.report.layers.slice(1, -1).every((l) => l.method === 'sbnn'));
 
   // A cancelled export leaves the folder as it was: cancelled at its first progress report, and
   // cancelled as it starts writing (the worker may finish the write before it is stopped).
