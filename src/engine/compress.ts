@@ -16,7 +16,7 @@ import { allocateBudget } from './budget/allocate';
 import { layerBits } from './bits';
 import { errorCurve, layerOptions } from './curve';
 import { SbnnError } from './errors';
-import { encodeLayerRecord, encodePacked, dequantizeLayer, type MaskKind, type PackedLayer } from './export/packed';
+import { decodeLayerRecord, encodeLayerRecord, encodePacked, dequantizeLayer, type MaskKind, type PackedLayer } from './export/packed';
 import { inspectTotals, layerMacs, listLayers, modelInfo, type LayerRef } from './inventory';
 import { BUILTIN_PROFILES, layerLatency, totalLatency } from './cost/estimate';
 import type { LayerShapes } from './shapes';
@@ -271,7 +271,10 @@ const sqnrDb = (energy: number, error: number): number => (error > 0 ? 10 * Math
 /** Result of quantizing one target: its packed record and report entry. */
 interface LayerOutcome {
   target: Target;
-  record: PackedLayer;
+  /**
+   * The layer's packed record (codes entropy-coded where that is smaller): all that is kept until
+   * the write, which decodes it again, so a run holds ~H(p) bits per weight, not a byte.
+   */
   recordBytes: Uint8Array;
   report: CompressLayerReport;
   /** Calibration's bias correction: add to the named bias tensor. */
@@ -365,7 +368,6 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
   const beta = plan.method === 'sbnn' ? stored(1) : plan.method === 'bnn' ? stored(0, -1) : plan.method === 'sparse01' ? 0 : null;
   return {
     target: t,
-    record,
     recordBytes,
     report: {
       name: l.name,
@@ -536,7 +538,7 @@ function saveCompressed(m: LoadedModel, outcomes: LayerOutcome[], biases: BiasUp
     lazy.set(t, {
       length: n * elementSize(t.dataType, m.path, t.name),
       bytes: () => {
-        const q = dequantizeLayer(o.record);
+        const q = dequantizeLayer(decodeLayerRecord(o.recordBytes, m.path));
         return t.dataType === DataType.FLOAT ? new Uint8Array(q.buffer, q.byteOffset, q.byteLength) : encodeFromFloat32(t.dataType, q);
       },
     });

@@ -331,6 +331,81 @@ export interface PackedFile {
   recordBytes: number[];
 }
 
+/** One layer record's body, b[start, start + len), with every field checked. */
+function decodeRecordBody(b: Uint8Array, file: string, start: number, len: number): PackedLayer {
+  const damaged = (what: string): SbnnError => new SbnnError(file, `damaged .sbnn file: ${what}`);
+  const rr = new Reader(b, file, start + len);
+  rr.pos = start;
+  const weight = rr.str16('name');
+  const method = METHOD_IDS[rr.u8('method')];
+  if (!method) throw damaged(`layer "${weight}": unknown method`);
+  const dtype = rr.u8('dtype');
+  const rank = rr.u8('rank');
+  const outAxis = rr.u8('axis');
+  const shape: number[] = [];
+  for (let k = 0; k < rank; k++) shape.push(rr.u32('dims'));
+  const n = prod(shape);
+  if (rank > 0 && outAxis >= rank) throw damaged(`layer "${weight}": channel axis out of range`);
+  const groups = rr.u32('groups');
+  if (groups !== 1 && groups !== shape[outAxis]) throw damaged(`layer "${weight}": group count does not match the shape`);
+  const maskKind = MASK_KINDS[rr.u8('mask kind')];
+  if (!maskKind) throw damaged(`layer "${weight}": unknown mask kind`);
+  const units = rr.u32('mask units');
+  const expectedUnits = maskKind === 'none' ? 0 : maskKind === 'weight' ? n : maskKind === 'channel' ? shape[outAxis] : shape[0] * shape[1];
+  if (units !== expectedUnits) throw damaged(`layer "${weight}": mask size does not match the shape`);
+  const mask = units ? unpackBits(rr.bytes(Math.ceil(units / 8), 'mask'), units) : null;
+  const kept = rr.u32('code count');
+  const keepAll = expandMask(maskKind, mask, shape, outAxis);
+  const expectedKept = method === 'float' ? n : keepAll ? keepAll.reduce((a, x) => a + x, 0) : n;
+  if (kept !== expectedKept) throw damaged(`layer "${weight}": code count does not match the mask`);
+  const np = groups * paramsPerGroup(method);
+  const pb = rr.bytes(np * 4, 'parameters');
+  const params = new Float32Array(new Uint8Array(pb).buffer); // copy: Buffer.slice would be a view
+  const encoding = rr.u8('plane encoding');
+  const prob0 = rr.u16('probability');
+  const plane = rr.bytes(rr.u32('plane length'), 'plane');
+  if (rr.pos !== start + len) throw damaged(`layer "${weight}": record length mismatch`);
+  let codes: Uint8Array = new Uint8Array(0);
+  let values: Float32Array | undefined;
+  try {
+    if (method === 'float') {
+      if (plane.length !== n * 4) throw new Error('float plane size');
+      values = new Float32Array(new Uint8Array(plane).buffer);
+    } else if (method === 'ternary') {
+      if (plane.length !== Math.ceil(kept / 5)) throw new Error('ternary plane size');
+      codes = unpackTrits(plane, kept);
+    } else if (isBinary(method)) {
+      if (encoding === PlaneEncoding.RangeCoded) {
+        if (prob0 < 1 || prob0 > 2047) throw new Error('probability');
+        codes = new Uint8Array(kept);
+        const c = codes;
+        decodeBits(plane, kept, prob0, (i, bit) => {
+          c[i] = bit;
+        });
+      } else if (encoding === PlaneEncoding.Packed) {
+        if (plane.length !== Math.ceil(kept / 8)) throw new Error('bit plane size');
+        codes = unpackBits(plane, kept);
+      } else throw new Error('plane encoding');
+    } else {
+      const bits = intBits(method);
+      if (plane.length !== Math.ceil((kept * bits) / 8)) throw new Error('int plane size');
+      codes = unpackCodes(plane, kept, bits);
+      const maxCode = 2 * ((1 << (bits - 1)) - 1);
+      if (codes.some((c) => c > maxCode)) throw new Error('int code out of range');
+    }
+  } catch (e) {
+    throw damaged(`layer "${weight}": ${(e as Error).message}`);
+  }
+  return { weight, method, dtype, shape, outAxis, groups, params, maskKind, mask, codes, values };
+}
+
+/** Decodes one record as produced by encodeLayerRecord (with its u32 length prefix). */
+export function decodeLayerRecord(record: Uint8Array, file = '(record)'): PackedLayer {
+  const len = new DataView(record.buffer, record.byteOffset, record.byteLength).getUint32(0, true);
+  if (len + 4 !== record.length) throw new SbnnError(file, 'damaged .sbnn record: length mismatch');
+  return decodeRecordBody(record, file, 4, len);
+}
+
 export function decodePacked(b: Uint8Array, file: string): PackedFile {
   const damaged = (what: string): SbnnError => new SbnnError(file, `damaged .sbnn file: ${what}`);
   if (b.length < 20 || new TextDecoder().decode(b.subarray(0, 4)) !== PACKED_MAGIC) throw new SbnnError(file, 'not a .sbnn file (bad magic)');
@@ -355,69 +430,7 @@ export function decodePacked(b: Uint8Array, file: string): PackedFile {
     const len = r.u32('record length');
     const start = r.pos;
     r.need(len, 'layer record');
-    const rr = new Reader(b, file, start + len);
-    rr.pos = start;
-    const weight = rr.str16('name');
-    const method = METHOD_IDS[rr.u8('method')];
-    if (!method) throw damaged(`layer "${weight}": unknown method`);
-    const dtype = rr.u8('dtype');
-    const rank = rr.u8('rank');
-    const outAxis = rr.u8('axis');
-    const shape: number[] = [];
-    for (let k = 0; k < rank; k++) shape.push(rr.u32('dims'));
-    const n = prod(shape);
-    if (rank > 0 && outAxis >= rank) throw damaged(`layer "${weight}": channel axis out of range`);
-    const groups = rr.u32('groups');
-    if (groups !== 1 && groups !== shape[outAxis]) throw damaged(`layer "${weight}": group count does not match the shape`);
-    const maskKind = MASK_KINDS[rr.u8('mask kind')];
-    if (!maskKind) throw damaged(`layer "${weight}": unknown mask kind`);
-    const units = rr.u32('mask units');
-    const expectedUnits = maskKind === 'none' ? 0 : maskKind === 'weight' ? n : maskKind === 'channel' ? shape[outAxis] : shape[0] * shape[1];
-    if (units !== expectedUnits) throw damaged(`layer "${weight}": mask size does not match the shape`);
-    const mask = units ? unpackBits(rr.bytes(Math.ceil(units / 8), 'mask'), units) : null;
-    const kept = rr.u32('code count');
-    const keepAll = expandMask(maskKind, mask, shape, outAxis);
-    const expectedKept = method === 'float' ? n : keepAll ? keepAll.reduce((a, x) => a + x, 0) : n;
-    if (kept !== expectedKept) throw damaged(`layer "${weight}": code count does not match the mask`);
-    const np = groups * paramsPerGroup(method);
-    const pb = rr.bytes(np * 4, 'parameters');
-    const params = new Float32Array(new Uint8Array(pb).buffer); // copy: Buffer.slice would be a view
-    const encoding = rr.u8('plane encoding');
-    const prob0 = rr.u16('probability');
-    const plane = rr.bytes(rr.u32('plane length'), 'plane');
-    if (rr.pos !== start + len) throw damaged(`layer "${weight}": record length mismatch`);
-    let codes: Uint8Array = new Uint8Array(0);
-    let values: Float32Array | undefined;
-    try {
-      if (method === 'float') {
-        if (plane.length !== n * 4) throw new Error('float plane size');
-        values = new Float32Array(new Uint8Array(plane).buffer);
-      } else if (method === 'ternary') {
-        if (plane.length !== Math.ceil(kept / 5)) throw new Error('ternary plane size');
-        codes = unpackTrits(plane, kept);
-      } else if (isBinary(method)) {
-        if (encoding === PlaneEncoding.RangeCoded) {
-          if (prob0 < 1 || prob0 > 2047) throw new Error('probability');
-          codes = new Uint8Array(kept);
-          const c = codes;
-          decodeBits(plane, kept, prob0, (i, bit) => {
-            c[i] = bit;
-          });
-        } else if (encoding === PlaneEncoding.Packed) {
-          if (plane.length !== Math.ceil(kept / 8)) throw new Error('bit plane size');
-          codes = unpackBits(plane, kept);
-        } else throw new Error('plane encoding');
-      } else {
-        const bits = intBits(method);
-        if (plane.length !== Math.ceil((kept * bits) / 8)) throw new Error('int plane size');
-        codes = unpackCodes(plane, kept, bits);
-        const maxCode = 2 * ((1 << (bits - 1)) - 1);
-        if (codes.some((c) => c > maxCode)) throw new Error('int code out of range');
-      }
-    } catch (e) {
-      throw damaged(`layer "${weight}": ${(e as Error).message}`);
-    }
-    layers.push({ weight, method, dtype, shape, outAxis, groups, params, maskKind, mask, codes, values });
+    layers.push(decodeRecordBody(b, file, start, len));
     recordBytes.push(4 + len);
     r.pos = start + len;
   }
