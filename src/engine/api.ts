@@ -2,51 +2,16 @@
 import type { CompressSettings, InspectReport, LayerCurve } from '../shared/report';
 import { buildCurves, compressLoaded, selectLayers, validateSettings, type CompressOptions, type CompressSession } from './compress';
 import { unpackToOnnx } from './export/unpack';
-import { inspectTotals, layerMacs, listLayers, modelInfo, type LayerRef } from './inventory';
+import { inspectTotals, listLayers, modelInfo } from './inventory';
 import { prepareCalibration, readCalibNpy } from './calib/prepare';
 import { modelOutputSensitivity } from './calib/sensitivity';
+import type { CalibBatch } from './calib/capture';
+import { loadModel } from './onnx/model';
 
 /** Calibration samples used for end-to-end layer sensitivities (one ORT pass per layer). */
 const SENSITIVITY_SAMPLES = 64;
-import type { CalibBatch } from './calib/capture';
-import { loadModel, type LoadedModel } from './onnx/model';
-import { measureShapes as measureShapesOrt, type LayerShapes } from './shapes';
 
-export interface InspectOptions {
-  /** Values for symbolic input dims (default 1). */
-  dims?: Record<string, number>;
-  /** Run the ONNX Runtime shape pass (default true). Without it shapes and MACs are null. */
-  shapes?: boolean;
-}
-
-function reportOf(m: LoadedModel, layers: LayerRef[]): InspectReport {
-  const infos = layers.map((l) => l.info);
-  return { model: modelInfo(m), layers: infos, totals: inspectTotals(infos, layers) };
-}
-
-/** Fills input / output shapes and MACs into a report (pure; shapes come from measureShapes). */
-export function applyShapes(report: InspectReport, shapes: LayerShapes): InspectReport {
-  const layers = report.layers.map((l) => {
-    const s = shapes[l.name];
-    const withShapes = { ...l, inputShape: s?.inputShape ?? null, outputShape: s?.outputShape ?? null };
-    return { ...withShapes, macs: layerMacs(withShapes) };
-  });
-  return { ...report, layers, totals: { ...report.totals, macs: layers.reduce((a, l) => a + (l.macs ?? 0), 0) } };
-}
-
-export async function inspectModel(path: string, opts: InspectOptions = {}): Promise<InspectReport> {
-  const m = loadModel(path);
-  const layers = listLayers(m);
-  const report = reportOf(m, layers);
-  if (opts.shapes === false) return report;
-  return applyShapes(report, await measureShapesOrt(m, layers, opts.dims));
-}
-
-/** The ORT shape pass alone (the extension runs it in its ORT process). */
-export async function measureShapes(path: string, dims?: Record<string, number>): Promise<LayerShapes> {
-  const m = loadModel(path);
-  return measureShapesOrt(m, listLayers(m), dims);
-}
+export { applyShapes, inspectModel, measureShapes, type InspectOptions } from './inspect';
 
 export { defaultSettings } from './compress';
 export type { CompressSession, CompressOptions, Progress } from './compress';

@@ -17,7 +17,8 @@ import { layerBits } from './bits';
 import { errorCurve, layerOptions } from './curve';
 import { SbnnError } from './errors';
 import { decodeLayerRecord, encodeLayerRecord, encodePacked, dequantizeLayer, type MaskKind, type PackedLayer } from './export/packed';
-import { inspectTotals, layerMacs, listLayers, modelInfo, type LayerRef } from './inventory';
+import { inspectTotals, listLayers, modelInfo, type LayerRef } from './inventory';
+import { withShapes } from './inspect';
 import { BUILTIN_PROFILES, layerLatency, totalLatency } from './cost/estimate';
 import type { LayerShapes } from './shapes';
 import { graphTensors, tensorFloat32, type LoadedModel, type SaveOptions } from './onnx/model';
@@ -463,13 +464,6 @@ export function compressLoaded(
     addLatency(report, inspect.layers, profiles);
   };
   return { report, curves, inspect, write, addLatency: addLatencyToReport };
-}
-
-function withShapes(l: LayerInfo, shapes: LayerShapes | null | undefined): LayerInfo {
-  const s = shapes?.[l.name];
-  if (!s) return l;
-  const shaped = { ...l, inputShape: s.inputShape, outputShape: s.outputShape };
-  return { ...shaped, macs: layerMacs(shaped) };
 }
 
 /** Estimated latency per profile, per layer and in total (before = float32, after = as compressed). */
