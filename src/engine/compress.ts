@@ -16,7 +16,7 @@ import { allocateBudget } from './budget/allocate';
 import { layerBits } from './bits';
 import { errorCurve, layerOptions } from './curve';
 import { SbnnError } from './errors';
-import { decodeLayerRecord, encodeLayerRecord, encodePacked, dequantizeLayer, type MaskKind, type PackedLayer } from './export/packed';
+import { decodeLayerRecord, encodeLayer, encodeLayerRecord, encodePacked, dequantizeLayer, type MaskKind, type PackedLayer } from './export/packed';
 import { inspectTotals, listLayers, modelInfo, type LayerRef } from './inventory';
 import { withShapes } from './inspect';
 import { BUILTIN_PROFILES, layerLatency, totalLatency } from './cost/estimate';
@@ -71,9 +71,13 @@ const checkAbort = (signal?: AbortSignal): void => {
 /** One compressible weight (shared weights are compressed once, under their first layer). */
 interface Target {
   ref: LayerRef;
+  info: LayerInfo;
+  /** ONNX element type of the stored weights. */
+  dataType: number;
   /**
    * The weights as float32, read when needed and not kept: unaligned or non-float32 tensors read
-   * as copies, and holding those for every layer would double the model in memory.
+   * as copies, and holding those for every layer would double the model in memory. Unaligned
+   * float32 copies go to one buffer per selection, valid until the next `weights()` call.
    */
   weights: () => Float32Array;
   mask: Uint8Array | null;
@@ -129,6 +133,8 @@ export function selectLayers(m: LoadedModel, settings: CompressSettings, overrid
   const targets: Target[] = [];
   const fixed: Fixed[] = [];
   const seen = new Set<string>();
+  let copyBuf = new Float32Array(0);
+  const alloc = (n: number): Float32Array => (copyBuf.length >= n ? copyBuf : (copyBuf = new Float32Array(n))).subarray(0, n);
   for (const ref of refs) {
     const l = ref.info;
     if (seen.has(l.weight)) continue;
@@ -139,7 +145,7 @@ export function selectLayers(m: LoadedModel, settings: CompressSettings, overrid
       fixed.push({ ref, bits: bitsPer * l.params });
       continue;
     }
-    const read = (): Float32Array => tensorFloat32(m, ref.tensor);
+    const read = (): Float32Array => tensorFloat32(m, ref.tensor, alloc);
     const spec = pruneSpecFor(settings, overrides[l.name]);
     const layout = { shape: l.shape, outAxis: l.outChannelAxis, inAxis: inAxisOf(l.op, l.shape, l.outChannelAxis) };
     let mask: Uint8Array | null = null;
@@ -150,7 +156,7 @@ export function selectLayers(m: LoadedModel, settings: CompressSettings, overrid
       throw e;
     }
     const maskKind = maskKindOf(spec);
-    targets.push({ ref, weights: read, mask, maskKind, unitMask: unitMaskOf(maskKind, mask, l.shape, l.outChannelAxis) });
+    targets.push({ ref, info: l, dataType: ref.tensor.dataType, weights: read, mask, maskKind, unitMask: unitMaskOf(maskKind, mask, l.shape, l.outChannelAxis) });
   }
   if (targets.length === 0) throw new SbnnError(m.path, settings.layers ? `no compressible layer matches --layers "${settings.layers}"` : 'no compressible weight layers');
   const firstLast = new Set<string>();
@@ -169,32 +175,30 @@ function inAxisOf(op: string, shape: number[], outAxis: number): number {
 }
 
 const channelSpec = (settings: CompressSettings, t: Target) =>
-  settings.perChannel ? { shape: t.ref.info.shape, axis: t.ref.info.outChannelAxis } : null;
+  settings.perChannel ? { shape: t.info.shape, axis: t.info.outChannelAxis } : null;
+
+/** One target's error curve (one sort) and its options for the allocator and the panel. */
+function targetCurve(t: Target, settings: CompressSettings, sensitivity: number): LayerCurve {
+  const perChannel = channelSpec(settings, t);
+  const weights = t.weights();
+  const curve = errorCurve(weights, { perChannel, mask: t.mask });
+  const options = layerOptions(curve, {
+    weights,
+    shape: t.info.shape,
+    perChannel,
+    mask: t.mask,
+    maskKind: t.maskKind,
+    unitMask: t.unitMask,
+  });
+  return { name: t.info.name, params: t.info.params, energy: curve.energy, sensitivity, options };
+}
 
 /** Error curves of every target (one sort per layer); the allocator and the panel use them. */
 export function buildCurves(sel: Selection, settings: CompressSettings, opts: CompressOptions = {}): LayerCurve[] {
-  const curves: LayerCurve[] = [];
-  sel.targets.forEach((t, i) => {
+  const curves = sel.targets.map((t, i) => {
     checkAbort(opts.signal);
-    opts.onProgress?.(i, sel.targets.length, `curve ${t.ref.info.name}`);
-    const perChannel = channelSpec(settings, t);
-    const weights = t.weights();
-    const curve = errorCurve(weights, { perChannel, mask: t.mask });
-    const options = layerOptions(curve, {
-      weights,
-      shape: t.ref.info.shape,
-      perChannel,
-      mask: t.mask,
-      maskKind: t.maskKind,
-      unitMask: t.unitMask,
-    });
-    curves.push({
-      name: t.ref.info.name,
-      params: t.ref.info.params,
-      energy: curve.energy,
-      sensitivity: opts.sensitivity?.[t.ref.info.name] ?? 1,
-      options,
-    });
+    opts.onProgress?.(i, sel.targets.length, `curve ${t.info.name}`);
+    return targetCurve(t, settings, opts.sensitivity?.[t.info.name] ?? 1);
   });
   opts.onProgress?.(sel.targets.length, sel.targets.length, 'curves done');
   return curves;
@@ -227,14 +231,14 @@ export function planLayers(
 ): Record<string, LayerPlan> {
   const plan: Record<string, LayerPlan> = {};
   for (const t of sel.targets) {
-    const name = t.ref.info.name;
+    const name = t.info.name;
     const o = overrides[name];
     if (o) plan[name] = { method: o.method, ones: o.ones ?? (o.method === 'sbnn' || o.method === 'sparse01' ? settings.ones : null), overridden: true };
     else if (sel.firstLast.has(name)) plan[name] = { method: 'int8', ones: null, overridden: false };
   }
   if (settings.budget === null) {
     for (const t of sel.targets) {
-      const name = t.ref.info.name;
+      const name = t.info.name;
       if (!plan[name]) plan[name] = { method: settings.method, ones: settings.method === 'sbnn' || settings.method === 'sparse01' ? settings.ones : null, overridden: false };
     }
     return plan;
@@ -273,22 +277,34 @@ const sqnrDb = (energy: number, error: number): number => (error > 0 ? 10 * Math
 interface LayerOutcome {
   target: Target;
   /**
-   * The layer's packed record (codes entropy-coded where that is smaller): all that is kept until
-   * the write, which decodes it again, so a run holds ~H(p) bits per weight, not a byte.
+   * The layer's packed record (codes entropy-coded where that is smaller): kept until the write,
+   * with the 1-bit plane below, so a run holds ~H(p) + 1 bits per weight, not a float.
    */
   recordBytes: Uint8Array;
+  /** 1-bit layers: the codes packed 8 to a byte (n/8 bytes), so the write never range-decodes. */
+  bits: Uint8Array | null;
   report: CompressLayerReport;
   /** Calibration's bias correction: add to the named bias tensor. */
   biasShift: Float64Array | null;
   biasName: string | null;
 }
 
-function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, calibration: PreparedCalibration | null): LayerOutcome {
-  const l = t.ref.info;
+/**
+ * Quantizes one target as planned. The records keep ~H(p) bits per weight plus the 1-bit plane:
+ * all that is held until the write, which rebuilds the weights from them.
+ */
+function compressTarget(
+  t: Target,
+  plan: LayerPlan,
+  settings: CompressSettings,
+  calibration: PreparedCalibration | null,
+  buffers: { q: Float32Array; codes: Uint8Array },
+): Omit<LayerOutcome, 'target'> {
+  const l = t.info;
   const w = t.weights();
   const n = w.length;
   const perChannel = plan.method === 'float' ? null : channelSpec(settings, t);
-  const r = quantize(w, plan.method, { ones: plan.ones, perChannel, mask: t.mask });
+  const r = quantize(w, plan.method, { ones: plan.ones, perChannel, mask: t.mask, buffers });
   const groups = r.groups;
   const ppg = plan.method === 'sbnn' ? 2 : plan.method === 'float' ? 0 : 1;
   const params = new Float32Array(groups * ppg);
@@ -321,7 +337,7 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
   const record: PackedLayer = {
     weight: l.weight,
     method: plan.method,
-    dtype: t.ref.tensor.dataType,
+    dtype: t.dataType,
     shape: l.shape,
     outAxis: l.outChannelAxis,
     groups,
@@ -345,8 +361,8 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
     err = 0;
     for (let i = 0; i < n; i++) err += (w[i] - q[i]) ** 2;
   }
-  const recordBytes = encodeLayerRecord(record);
-  const stats = plan.method === 'sbnn' || plan.method === 'sparse01' ? binaryStructureStats(r.codes, t.mask, l.shape, l.outChannelAxis) : null;
+  const { record: recordBytes, bits: planeBits } = encodeLayer(record);
+  const stats = plan.method === 'sbnn' || plan.method === 'sparse01' ? binaryStructureStats(r.codes, t.mask, l.shape, l.outChannelAxis, planeBits) : null;
   const bits = layerBits({
     method: plan.method,
     n,
@@ -368,8 +384,8 @@ function compressTarget(t: Target, plan: LayerPlan, settings: CompressSettings, 
   const alpha = plan.method === 'float' || plan.method.startsWith('int') ? null : stored(0);
   const beta = plan.method === 'sbnn' ? stored(1) : plan.method === 'bnn' ? stored(0, -1) : plan.method === 'sparse01' ? 0 : null;
   return {
-    target: t,
     recordBytes,
+    bits: planeBits,
     report: {
       name: l.name,
       weight: l.weight,
@@ -424,11 +440,13 @@ export function compressLoaded(
   // Curves cost a sort per layer: only a budget (or a panel that re-plans) needs them.
   const curves = settings.budget === null && !opts.withCurves ? [] : buildCurves(sel, settings, opts);
   const plan = planLayers(sel, settings, settings.budget === null ? null : curves, opts.overrides);
-  const outcomes: LayerOutcome[] = [];
-  sel.targets.forEach((t, i) => {
+  // q and codes of one layer at a time: one pair of buffers for all of them.
+  const largest = Math.max(...sel.targets.map((t) => t.info.params));
+  const buffers = { q: new Float32Array(largest), codes: new Uint8Array(largest) };
+  const outcomes: LayerOutcome[] = sel.targets.map((t, i) => {
     checkAbort(opts.signal);
-    opts.onProgress?.(i, sel.targets.length, `quantize ${t.ref.info.name}`);
-    outcomes.push(compressTarget(t, plan[t.ref.info.name], settings, opts.calibration ?? null));
+    opts.onProgress?.(i, sel.targets.length, `quantize ${t.info.name}`);
+    return { ...compressTarget(t, plan[t.info.name], settings, opts.calibration ?? null, buffers), target: t };
   });
   const info = modelInfo(m);
   const inspectLayers = sel.refs.map((r) => withShapes(r.info, opts.shapes));
@@ -526,13 +544,16 @@ function saveCompressed(m: LoadedModel, outcomes: LayerOutcome[], biases: BiasUp
     const v = b.record.values!;
     lazy.set(t, { length: v.length * elementSize(t.dataType, m.path, t.name), bytes: () => encodeFromFloat32(t.dataType, v) });
   }
+  // One buffer for every layer's float32 weights: each is written out before the next is built.
+  let scratch = new Float32Array(0);
   for (const o of outcomes) {
     const t = o.target.ref.tensor;
-    const n = o.target.ref.info.params;
+    const n = o.report.params;
     lazy.set(t, {
       length: n * elementSize(t.dataType, m.path, t.name),
       bytes: () => {
-        const q = dequantizeLayer(decodeLayerRecord(o.recordBytes, m.path));
+        if (scratch.length < n) scratch = new Float32Array(Math.max(n, ...outcomes.map((x) => x.report.params)));
+        const q = dequantizeLayer(decodeLayerRecord(o.recordBytes, m.path, o.bits), scratch);
         return t.dataType === DataType.FLOAT ? new Uint8Array(q.buffer, q.byteOffset, q.byteLength) : encodeFromFloat32(t.dataType, q);
       },
     });
@@ -556,7 +577,7 @@ function buildReport(m: LoadedModel, settings: CompressSettings, outcomes: Layer
   const layers = outcomes.map((o) => o.report);
   const params = layers.reduce((a, l) => a + l.params, 0) + sel.fixed.reduce((a, f) => a + f.ref.info.params, 0);
   const compressedParams = layers.filter((l) => l.method !== 'float').reduce((a, l) => a + l.params, 0);
-  const bytesBefore = outcomes.reduce((a, o) => a + o.target.ref.info.params * 4, 0);
+  const bytesBefore = outcomes.reduce((a, o) => a + o.report.params * 4, 0);
   const bitsTotal = layers.reduce((a, l) => a + l.bitsPerWeight.entropy * l.params, 0) + sel.fixed.reduce((a, f) => a + f.bits, 0);
   return {
     tool: { name: TOOL_NAME, version: TOOL_VERSION },

@@ -121,3 +121,32 @@ test('binaryStructureStats counts zero filters, zero kernels and the kernel-patt
   assert.deepEqual(binaryStructureStats(new Uint8Array([0, 0, 1, 0]), null, [2, 2]), { zeroFilters: 1, zeroKernels: null, kernelPatternEntropy: null, kernels: null });
   assert.equal(binaryStructureStats(new Uint8Array(25), null, [1, 1, 5, 5]).zeroKernels, null);
 });
+
+test('binaryStructureStats from packed bits equals the per-weight count (filters on axis 0 and 1, kernels up to 4x4)', () => {
+  const r = mulberry32(77);
+  const pack = (codes: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(Math.ceil(codes.length / 8));
+    codes.forEach((c, i) => (out[i >> 3] |= c << (i & 7)));
+    return out;
+  };
+  let cases = 0;
+  for (const shape of [[8, 3, 3, 3], [5, 7, 3, 3], [3, 2, 4, 4], [6, 5, 1, 1], [9, 2, 5, 5], [13, 11], [3, 40]]) {
+    for (const outAxis of [0, 1]) {
+      for (const p of [0, 0.02, 0.1, 0.5]) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const codes = Uint8Array.from({ length: n }, () => (r() < p ? 1 : 0));
+        // A few all-zero filters and kernels on purpose.
+        codes.fill(0, 0, Math.min(n, 9));
+        const want = binaryStructureStats(codes, null, shape, outAxis);
+        // Zero filters by definition: filter of weight i = floor(i / stride) % C.
+        const stride = shape.slice(outAxis + 1).reduce((a, b) => a * b, 1);
+        const anyOne = new Set<number>();
+        codes.forEach((c, i) => c && anyOne.add(Math.floor(i / stride) % shape[outAxis]));
+        assert.equal(want.zeroFilters, shape[outAxis] - anyOne.size, `${shape} axis ${outAxis} p ${p} zero filters`);
+        assert.deepEqual(binaryStructureStats(codes, null, shape, outAxis, pack(codes)), want, `${shape} axis ${outAxis} p ${p}`);
+        cases++;
+      }
+    }
+  }
+  assert.equal(cases, 56);
+});

@@ -245,3 +245,31 @@ test('big tensors (histogram selection path): exactly k ones, ties by index, err
     }
   }
 });
+
+test('quantize into reused buffers gives what it gives into fresh arrays (every method, masks, per channel)', () => {
+  const r = mulberry32(17);
+  const methods: Method[] = ['sbnn', 'bnn', 'sparse01', 'ternary', 'int8', 'int4', 'int2'];
+  // Buffers larger than any tensor here, left dirty by the previous call and by a fill.
+  const buffers = { q: new Float32Array(4096).fill(7.25), codes: new Uint8Array(4096).fill(3) };
+  for (const shape of [[8, 3, 3, 3], [6, 50], [3000]]) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    for (const dist of DISTS) {
+      const w = sample(r, n, dist);
+      for (const method of methods) {
+        for (const perChannel of shape.length > 1 ? [null, { shape, axis: 0 }, { shape, axis: 1 }] : [null]) {
+          for (const mask of [undefined, Uint8Array.from({ length: n }, () => (r() < 0.3 ? 0 : 1))]) {
+            const opts = { ones: method === 'sbnn' || method === 'sparse01' ? 0.1 : null, perChannel, mask };
+            const fresh = quantize(w, method, opts);
+            const reused = quantize(w, method, { ...opts, buffers });
+            const label = `${method} ${shape} ${dist} axis ${perChannel?.axis ?? '-'} mask ${!!mask}`;
+            assert.equal(reused.q.buffer, buffers.q.buffer, label);
+            assert.deepEqual(reused.q, fresh.q, label);
+            assert.deepEqual(reused.codes, fresh.codes, label);
+            assert.equal(reused.error, fresh.error, label);
+            assert.deepEqual(reused.alpha, fresh.alpha, label);
+          }
+        }
+      }
+    }
+  }
+});

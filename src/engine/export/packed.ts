@@ -36,6 +36,11 @@ export interface PackedLayer {
   mask: Uint8Array | null;
   /** One code per kept weight in flat order (float: unused, see `values`). */
   codes: Uint8Array;
+  /**
+   * 1-bit methods: the same codes packed 8 to a byte, LSB first, in place of `codes` (a reader
+   * that already holds them skips unpacking; dequantizeLayer takes either).
+   */
+  bits?: Uint8Array;
   /** Float32 values for `float` layers. */
   values?: Float32Array;
 }
@@ -57,49 +62,79 @@ export function expandMask(kind: MaskKind, mask: Uint8Array | null, shape: numbe
   const n = prod(shape);
   if (kind === 'weight') return mask;
   const out = new Uint8Array(n);
-  if (kind === 'channel') {
-    const stride = axisStride(shape, outAxis);
-    const dim = shape[outAxis];
-    for (let i = 0; i < n; i++) out[i] = mask[Math.floor(i / stride) % dim];
-    return out;
-  }
-  // kernel: (o, i) pairs of a 4-D OIHW weight, each a block of kh * kw weights.
-  const k = prod(shape.slice(2));
-  for (let i = 0; i < n; i++) out[i] = mask[Math.floor(i / k)];
+  // Each unit covers a run of `run` weights; channel units repeat every `dim` runs.
+  const run = kind === 'channel' ? axisStride(shape, outAxis) : prod(shape.slice(2));
+  const dim = kind === 'channel' ? shape[outAxis] : mask.length;
+  for (let i = 0, u = 0; i < n; i += run, u = u + 1 === dim ? 0 : u + 1) if (mask[u]) out.fill(1, i, i + run);
   return out;
 }
 
-/** Dequantized weights of a record, float32, pruned entries exactly 0. */
-export function dequantizeLayer(l: PackedLayer): Float32Array {
-  const n = prod(l.shape);
-  if (l.method === 'float') return l.values ? l.values : new Float32Array(n);
-  const keep = expandMask(l.maskKind, l.mask, l.shape, l.outAxis);
-  const q = new Float32Array(n);
-  const stride = l.groups > 1 ? axisStride(l.shape, l.outAxis) : n;
-  const dim = l.groups;
+/**
+ * Per (group, code) value table of a record, float32: the value a weight of group g with code c
+ * dequantizes to is table[g * symbols + c].
+ */
+function levelTable(l: PackedLayer): { table: Float32Array; symbols: number } {
   const ppg = paramsPerGroup(l.method);
-  const levelOffset = (1 << (intBits(l.method) - 1)) - 1;
-  let j = 0;
-  for (let i = 0; i < n; i++) {
-    if (keep && !keep[i]) continue;
-    const g = dim > 1 ? Math.floor(i / stride) % dim : 0;
-    const c = l.codes[j++];
+  const bits = intBits(l.method);
+  const symbols = l.method === 'ternary' ? 3 : bits ? 2 * ((1 << (bits - 1)) - 1) + 1 : 2;
+  const levelOffset = bits ? (1 << (bits - 1)) - 1 : 0;
+  const table = new Float32Array(l.groups * symbols);
+  for (let g = 0; g < l.groups; g++) {
     const p0 = l.params[g * ppg];
-    switch (l.method) {
-      case 'sbnn':
-        q[i] = c ? p0 : l.params[g * ppg + 1];
-        break;
-      case 'bnn':
-        q[i] = c ? p0 : -p0;
-        break;
-      case 'sparse01':
-        q[i] = c ? p0 : 0;
-        break;
-      case 'ternary':
-        q[i] = c === 0 ? -p0 : c === 1 ? 0 : p0;
-        break;
-      default:
-        q[i] = (c - levelOffset) * p0;
+    const t = table.subarray(g * symbols, (g + 1) * symbols);
+    if (l.method === 'sbnn') t.set([l.params[g * ppg + 1], p0]);
+    else if (l.method === 'bnn') t.set([-p0, p0]);
+    else if (l.method === 'sparse01') t.set([0, p0]);
+    else if (l.method === 'ternary') t.set([-p0, 0, p0]);
+    else for (let c = 0; c < symbols; c++) t[c] = (c - levelOffset) * p0;
+  }
+  return { table, symbols };
+}
+
+/**
+ * Dequantized weights of a record, float32, pruned entries exactly 0. Written into `out` when
+ * given (its first n entries; the compress write reuses one buffer for every layer).
+ * Codes come from `codes`, or for 1-bit methods from `bits` when the record carries those.
+ */
+export function dequantizeLayer(l: PackedLayer, out?: Float32Array): Float32Array {
+  const n = prod(l.shape);
+  if (l.method === 'float') {
+    const v = l.values ?? new Float32Array(n);
+    if (!out) return v;
+    out.set(v.subarray(0, n));
+    return out.subarray(0, n);
+  }
+  const q = out ? out.subarray(0, n) : new Float32Array(n);
+  const keep = expandMask(l.maskKind, l.mask, l.shape, l.outAxis);
+  const { table, symbols } = levelTable(l);
+  // Walk the tensor as [outer, groups, inner] (one group when per tensor): no division per weight.
+  const G = l.groups;
+  const inner = G > 1 ? axisStride(l.shape, l.outAxis) : n;
+  const outer = n / (G * inner);
+  const bits = l.bits && isBinary(l.method) ? l.bits : null;
+  const codes = l.codes;
+  let i = 0;
+  let j = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let g = 0; g < G; g++) {
+      const base = g * symbols;
+      const end = i + inner;
+      if (keep) {
+        for (; i < end; i++) {
+          if (!keep[i]) {
+            q[i] = 0;
+            continue;
+          }
+          const c = bits ? (bits[j >> 3] >> (j & 7)) & 1 : codes[j];
+          j++;
+          q[i] = table[base + c];
+        }
+      } else if (bits) {
+        // Branch-free: the bit indexes the group's two levels (random bits would mispredict).
+        for (; i < end; i++, j++) q[i] = table[base + ((bits[j >> 3] >> (j & 7)) & 1)];
+      } else {
+        for (; i < end; i++, j++) q[i] = table[base + codes[j]];
+      }
     }
   }
   return q;
@@ -205,31 +240,53 @@ function unpackTrits(b: Uint8Array, count: number): Uint8Array {
   return out;
 }
 
-/** The plane bytes of a record and how they are encoded (the smaller of packed and range-coded for 1-bit planes). */
-function encodePlane(l: PackedLayer): { encoding: PlaneEncoding; prob0: number; data: Uint8Array } {
+/**
+ * The plane bytes of a record and how they are encoded (the smaller of packed and range-coded for
+ * 1-bit planes); for 1-bit planes also the packed bits.
+ */
+function encodePlane(l: PackedLayer): { encoding: PlaneEncoding; prob0: number; data: Uint8Array; bits: Uint8Array | null } {
   if (l.method === 'float') {
     const v = l.values!;
-    return { encoding: PlaneEncoding.Packed, prob0: 0, data: new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)) };
+    return { encoding: PlaneEncoding.Packed, prob0: 0, data: new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)), bits: null };
   }
-  if (l.method === 'ternary') return { encoding: PlaneEncoding.Packed, prob0: 0, data: packTrits(l.codes) };
-  if (!isBinary(l.method)) return { encoding: PlaneEncoding.Packed, prob0: 0, data: packCodes(l.codes, intBits(l.method)) };
+  if (l.method === 'ternary') return { encoding: PlaneEncoding.Packed, prob0: 0, data: packTrits(l.codes), bits: null };
+  if (!isBinary(l.method)) return { encoding: PlaneEncoding.Packed, prob0: 0, data: packCodes(l.codes, intBits(l.method)), bits: null };
   const n = l.codes.length;
-  let ones = 0;
-  for (let i = 0; i < n; i++) ones += l.codes[i];
-  const packedBytes = Math.ceil(n / 8);
+  const packed = packBits(l.codes, n);
+  const ones = countOnes(packed);
   // The coder lands within about 1% of n H(p) bits (+5 flush bytes): only try it when that can win.
   const p = n ? ones / n : 0;
   const h = p > 0 && p < 1 ? -p * Math.log2(p) - (1 - p) * Math.log2(1 - p) : 0;
-  if ((n * h * 1.02) / 8 + 8 < packedBytes) {
+  if ((n * h * 1.02) / 8 + 8 < packed.length) {
     const prob0 = zeroProbability(ones, n);
     const coded = encodeBits(l.codes, n, prob0);
-    if (coded.length < packedBytes) return { encoding: PlaneEncoding.RangeCoded, prob0, data: coded };
+    if (coded.length < packed.length) return { encoding: PlaneEncoding.RangeCoded, prob0, data: coded, bits: packed };
   }
-  return { encoding: PlaneEncoding.Packed, prob0: 0, data: packBits(l.codes, n) };
+  return { encoding: PlaneEncoding.Packed, prob0: 0, data: packed, bits: packed };
 }
+
+/** Set bits of a packed plane (its tail bits beyond the count are zero). */
+function countOnes(b: Uint8Array): number {
+  let c = 0;
+  for (let i = 0; i < b.length; i++) c += POPCOUNT[b[i]];
+  return c;
+}
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, v) => {
+  let c = 0;
+  for (let x = v; x; x >>= 1) c += x & 1;
+  return c;
+});
 
 /** Encodes one layer record (with its leading u32 length). */
 export function encodeLayerRecord(l: PackedLayer): Uint8Array {
+  return encodeLayer(l).record;
+}
+
+/**
+ * Encodes one layer record (with its leading u32 length) and returns, for 1-bit methods, the codes
+ * packed 8 to a byte: with those, decodeLayerRecord needs no range decoding.
+ */
+export function encodeLayer(l: PackedLayer): { record: Uint8Array; bits: Uint8Array | null } {
   const w = new Writer();
   w.str16(l.weight);
   w.u8(METHOD_IDS.indexOf(l.method));
@@ -253,7 +310,7 @@ export function encodeLayerRecord(l: PackedLayer): Uint8Array {
   const out = new Uint8Array(4 + body.length);
   new DataView(out.buffer).setUint32(0, body.length, true);
   out.set(body, 4);
-  return out;
+  return { record: out, bits: plane.bits };
 }
 
 export interface PackedHeader {
@@ -332,7 +389,7 @@ export interface PackedFile {
 }
 
 /** One layer record's body, b[start, start + len), with every field checked. */
-function decodeRecordBody(b: Uint8Array, file: string, start: number, len: number): PackedLayer {
+function decodeRecordBody(b: Uint8Array, file: string, start: number, len: number, knownBits: Uint8Array | null = null): PackedLayer {
   const damaged = (what: string): SbnnError => new SbnnError(file, `damaged .sbnn file: ${what}`);
   const rr = new Reader(b, file, start + len);
   rr.pos = start;
@@ -367,6 +424,10 @@ function decodeRecordBody(b: Uint8Array, file: string, start: number, len: numbe
   if (rr.pos !== start + len) throw damaged(`layer "${weight}": record length mismatch`);
   let codes: Uint8Array = new Uint8Array(0);
   let values: Float32Array | undefined;
+  if (knownBits && isBinary(method)) {
+    if (knownBits.length !== Math.ceil(kept / 8)) throw damaged(`layer "${weight}": bit plane size`);
+    return { weight, method, dtype, shape, outAxis, groups, params, maskKind, mask, codes, bits: knownBits };
+  }
   try {
     if (method === 'float') {
       if (plane.length !== n * 4) throw new Error('float plane size');
@@ -399,11 +460,14 @@ function decodeRecordBody(b: Uint8Array, file: string, start: number, len: numbe
   return { weight, method, dtype, shape, outAxis, groups, params, maskKind, mask, codes, values };
 }
 
-/** Decodes one record as produced by encodeLayerRecord (with its u32 length prefix). */
-export function decodeLayerRecord(record: Uint8Array, file = '(record)'): PackedLayer {
+/**
+ * Decodes one record as produced by encodeLayerRecord (with its u32 length prefix). `bits`: the
+ * 1-bit codes packed as encodeLayer returned them, used instead of decoding the plane.
+ */
+export function decodeLayerRecord(record: Uint8Array, file = '(record)', bits: Uint8Array | null = null): PackedLayer {
   const len = new DataView(record.buffer, record.byteOffset, record.byteLength).getUint32(0, true);
   if (len + 4 !== record.length) throw new SbnnError(file, 'damaged .sbnn record: length mismatch');
-  return decodeRecordBody(record, file, 4, len);
+  return decodeRecordBody(record, file, 4, len, bits);
 }
 
 export function decodePacked(b: Uint8Array, file: string): PackedFile {

@@ -14,6 +14,7 @@ import { realpathSync } from 'node:fs';
 export interface LazyTensorData {
   /** Byte length of the data `bytes()` will return. */
   length: number;
+  /** The data; may be a view of a buffer reused by the next call (it is written before that). */
   bytes: () => Uint8Array;
 }
 
@@ -85,7 +86,7 @@ export function saveWithLazyTensors(m: LoadedModel, outPath: string, lazy: Map<T
   const restore = [...lazy.keys()].map((t) => snapshotTensorData(t));
   try {
     if (!simple) {
-      for (const [t, d] of lazy) setInline(t, d.bytes());
+      for (const [t, d] of lazy) setInline(t, new Uint8Array(d.bytes())); // a copy: bytes() may reuse its buffer
       return saveModel(m, outPath, opts);
     }
     const out = resolve(outPath);

@@ -114,9 +114,10 @@ const elementCount = (t: TensorProto): number => t.dims.reduce((a, d) => a * Num
 
 /**
  * Values of a tensor as float32. `raw` is the tensor's stored bytes (raw_data or external range),
- * or null for the typed repeated fields. Aligned float32 raw data is returned as a view.
+ * or null for the typed repeated fields. Aligned float32 raw data is returned as a view, anything
+ * else as a copy (into `alloc(n)` for unaligned float32 when given, so a caller can reuse one buffer).
  */
-export function decodeToFloat32(t: TensorProto, raw: Uint8Array | null, file: string): Float32Array {
+export function decodeToFloat32(t: TensorProto, raw: Uint8Array | null, file: string, alloc?: (n: number) => Float32Array): Float32Array {
   const n = elementCount(t);
   const dt = t.dataType;
   if (raw) {
@@ -126,9 +127,9 @@ export function decodeToFloat32(t: TensorProto, raw: Uint8Array | null, file: st
         if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, n);
         {
           // Unaligned: copy the bytes. (Not raw.slice(): on a Node Buffer that is a view, not a copy.)
-          const copy = new Uint8Array(n * 4);
-          copy.set(raw.subarray(0, n * 4));
-          return new Float32Array(copy.buffer);
+          const out = alloc ? alloc(n) : new Float32Array(n);
+          new Uint8Array(out.buffer, out.byteOffset, n * 4).set(raw.subarray(0, n * 4));
+          return out;
         }
       case DataType.FLOAT16: {
         const out = new Float32Array(n);

@@ -277,9 +277,9 @@ export function tensorRawBytes(m: LoadedModel, t: TensorProto): Uint8Array | nul
 }
 
 /** A tensor's values as float32, whatever its stored type. A view (no copy) for aligned float32 raw_data. */
-export function tensorFloat32(m: LoadedModel, t: TensorProto): Float32Array {
+export function tensorFloat32(m: LoadedModel, t: TensorProto, alloc?: (n: number) => Float32Array): Float32Array {
   const raw = tensorRawBytes(m, t);
-  return decodeToFloat32(t, raw, m.path);
+  return decodeToFloat32(t, raw, m.path, alloc);
 }
 
 /** Replaces a tensor's values, stored in its original dtype as raw_data (external: written out at save). */

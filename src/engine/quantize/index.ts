@@ -20,6 +20,11 @@ export interface QuantizeOptions {
   perChannel?: ChannelSpec | null;
   /** Pruning mask, 1 = kept, 0 = pruned (exact zero, no code, excluded from fits). */
   mask?: Uint8Array | null;
+  /**
+   * Buffers for q and codes, at least n long, reused across calls by a caller that quantizes many
+   * layers in turn (no garbage per layer); the result's q and codes are then views of them.
+   */
+  buffers?: { q: Float32Array; codes: Uint8Array } | null;
 }
 
 export interface QuantResult {
@@ -104,8 +109,14 @@ export function quantize(w: Float32Array, method: Method, opts: QuantizeOptions 
   }
 
   const kernel = kernelFor(method);
-  const q = new Float32Array(n);
-  const codes = new Uint8Array(n);
+  const buf = opts.buffers && opts.buffers.q.length >= n && opts.buffers.codes.length >= n ? opts.buffers : null;
+  const q = buf ? buf.q.subarray(0, n) : new Float32Array(n);
+  const codes = buf ? buf.codes.subarray(0, n) : new Uint8Array(n);
+  // Pruned entries are 0 in q and codes; reused buffers hold the previous layer's values.
+  if (buf && mask) {
+    q.fill(0);
+    codes.fill(0);
+  }
   const results: GroupResult[] = [];
   // Scratch for copies (selection, sorting), allocated on first use: the big-group fixed-p path needs none.
   let scratchBuf: Float32Array | null = null;
