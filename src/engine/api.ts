@@ -6,7 +6,7 @@ import { inspectTotals, listLayers, modelInfo } from './inventory';
 import { prepareCalibration, readCalibNpy } from './calib/prepare';
 import { modelOutputSensitivity } from './calib/sensitivity';
 import type { CalibBatch } from './calib/capture';
-import { loadModel } from './onnx/model';
+import { loadModelDeferred } from './onnx/model';
 
 /** Calibration samples used for end-to-end layer sensitivities (one ORT pass per layer). */
 const SENSITIVITY_SAMPLES = 64;
@@ -22,7 +22,7 @@ export async function analyzeModel(
   settings: CompressSettings,
   opts: CompressOptions = {},
 ): Promise<{ inspect: InspectReport; curves: LayerCurve[] }> {
-  const m = loadModel(path);
+  const m = loadModelDeferred(path);
   validateSettings(path, settings);
   const sel = selectLayers(m, settings, opts.overrides);
   const curves = buildCurves(sel, settings, opts);
@@ -41,7 +41,7 @@ export async function compressModel(
   settings: CompressSettings,
   opts: CompressOptions & { calib?: string | CalibBatch | null } = {},
 ): Promise<CompressSession> {
-  const m = loadModel(path);
+  const m = loadModelDeferred(path);
   validateSettings(path, settings);
   if (!opts.calib) return compressLoaded(m, settings, opts);
   const batch = typeof opts.calib === 'string' ? readCalibNpy(opts.calib) : opts.calib;

@@ -14,7 +14,7 @@ import type {
 } from '../shared/report';
 import { allocateBudget } from './budget/allocate';
 import { layerBits } from './bits';
-import { errorCurve, layerOptions } from './curve';
+import { errorCurve, layerOptions, releaseCurveScratch } from './curve';
 import { SbnnError } from './errors';
 import { decodeLayerRecord, encodeLayer, encodeLayerRecord, encodePacked, dequantizeLayer, type MaskKind, type PackedLayer } from './export/packed';
 import { inspectTotals, listLayers, modelInfo, type LayerRef } from './inventory';
@@ -80,6 +80,8 @@ interface Target {
    * float32 copies go to one buffer per selection, valid until the next `weights()` call.
    */
   weights: () => Float32Array;
+  /** The weights in the selection's copy buffer, which the caller may overwrite (until the next read). */
+  weightsCopy: () => Float32Array;
   mask: Uint8Array | null;
   maskKind: MaskKind;
   /** Mask per structure unit as stored in the packed file. */
@@ -146,6 +148,13 @@ export function selectLayers(m: LoadedModel, settings: CompressSettings, overrid
       continue;
     }
     const read = (): Float32Array => tensorFloat32(m, ref.tensor, alloc);
+    const readCopy = (): Float32Array => {
+      const w = read();
+      if (w.buffer === copyBuf.buffer) return w;
+      const c = alloc(w.length);
+      c.set(w);
+      return c;
+    };
     const spec = pruneSpecFor(settings, overrides[l.name]);
     const layout = { shape: l.shape, outAxis: l.outChannelAxis, inAxis: inAxisOf(l.op, l.shape, l.outChannelAxis) };
     let mask: Uint8Array | null = null;
@@ -156,7 +165,7 @@ export function selectLayers(m: LoadedModel, settings: CompressSettings, overrid
       throw e;
     }
     const maskKind = maskKindOf(spec);
-    targets.push({ ref, info: l, dataType: ref.tensor.dataType, weights: read, mask, maskKind, unitMask: unitMaskOf(maskKind, mask, l.shape, l.outChannelAxis) });
+    targets.push({ ref, info: l, dataType: ref.tensor.dataType, weights: read, weightsCopy: readCopy, mask, maskKind, unitMask: unitMaskOf(maskKind, mask, l.shape, l.outChannelAxis) });
   }
   if (targets.length === 0) throw new SbnnError(m.path, settings.layers ? `no compressible layer matches --layers "${settings.layers}"` : 'no compressible weight layers');
   const firstLast = new Set<string>();
@@ -180,10 +189,10 @@ const channelSpec = (settings: CompressSettings, t: Target) =>
 /** One target's error curve (one sort) and its options for the allocator and the panel. */
 function targetCurve(t: Target, settings: CompressSettings, sensitivity: number): LayerCurve {
   const perChannel = channelSpec(settings, t);
-  const weights = t.weights();
-  const curve = errorCurve(weights, { perChannel, mask: t.mask });
+  // Sorted in place: the curve needs the sorted values, not the weights' order.
+  const weights = t.weightsCopy();
+  const curve = errorCurve(weights, { perChannel, mask: t.mask, inPlace: true });
   const options = layerOptions(curve, {
-    weights,
     shape: t.info.shape,
     perChannel,
     mask: t.mask,
@@ -200,6 +209,7 @@ export function buildCurves(sel: Selection, settings: CompressSettings, opts: Co
     opts.onProgress?.(i, sel.targets.length, `curve ${t.info.name}`);
     return targetCurve(t, settings, opts.sensitivity?.[t.info.name] ?? 1);
   });
+  releaseCurveScratch();
   opts.onProgress?.(sel.targets.length, sel.targets.length, 'curves done');
   return curves;
 }

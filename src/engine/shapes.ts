@@ -15,7 +15,7 @@ import {
 import { SbnnError } from './errors';
 import type { LayerRef } from './inventory';
 import { elementSize, floatToHalf, quoteName } from './onnx/dtype';
-import { graphTensors, setInline, snapshotTensorData, tensorRawBytes, type LoadedModel } from './onnx/model';
+import { graphTensors, setInline, snapshotTensorData, storedBytes, tensorRawBytes, type LoadedModel } from './onnx/model';
 
 
 /** The model loads but ONNX Runtime cannot run it with the given dims: shapes are unknown. */
@@ -104,8 +104,8 @@ export async function makeInputs(inputs: ResolvedInput[]): Promise<Record<string
 }
 
 /**
- * Serializes the model with `extraOutputs` exposed and external data inlined (ORT cannot resolve
- * external files from a buffer). The in-memory model is restored afterwards.
+ * Serializes the model with `extraOutputs` exposed and external data (and raw_data a deferred load
+ * left in the file) inlined (ORT cannot resolve external files from a buffer). The in-memory model is restored afterwards.
  */
 export function encodeWithOutputs(m: LoadedModel, extraOutputs: string[], opts: { stubWeights?: boolean } = {}): Uint8Array {
   const g = m.proto.graph!;
@@ -114,10 +114,10 @@ export function encodeWithOutputs(m: LoadedModel, extraOutputs: string[], opts: 
   for (const name of extraOutputs) if (!existing.has(name)) g.output.push(create(ValueInfoProtoSchema, { name }));
   const { node, initializer, input } = g;
   // Snapshots keep field presence: restoring must not add empty raw_data fields to the model.
-  const restore = [...m.external.keys()].map(snapshotTensorData);
+  const restore = [...m.external.keys(), ...m.deferred.keys()].map(snapshotTensorData);
   try {
     const stubbed = opts.stubWeights ? stubLargeWeights(m) : new Set<TensorProto>();
-    for (const t of m.external.keys()) if (!stubbed.has(t)) setInline(t, tensorRawBytes(m, t)!);
+    for (const t of [...m.external.keys(), ...m.deferred.keys()]) if (!stubbed.has(t)) setInline(t, tensorRawBytes(m, t)!);
     return toBinary(ModelProtoSchema, m.proto);
   } finally {
     g.output.length = n0;
@@ -142,7 +142,7 @@ function stubLargeWeights(m: LoadedModel): Set<TensorProto> {
   const opset = m.proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
   const stubbed = new Set<TensorProto>();
   if (!opset || opset.version < 8n) return stubbed; // Expand arrived in opset 8
-  const bytesOf = (t: TensorProto): number => t.rawData.length || (m.external.get(t)?.length ?? 0);
+  const bytesOf = (t: TensorProto): number => storedBytes(m, t);
   const big = (t: TensorProto | undefined): t is TensorProto => !!t && STUB_TYPES.has(t.dataType) && bytesOf(t) >= STUB_MIN_BYTES;
   const fills = new Map<number, TensorProto>();
   const extraInits: TensorProto[] = [];
@@ -229,6 +229,6 @@ export async function measureShapes(
 /** Sum of tensor bytes held in the model (for deciding whether an inline shape pass fits). */
 export function inlineBytes(m: LoadedModel): number {
   let n = 0;
-  for (const t of graphTensors(m.proto.graph!)) n += t.rawData.length || (m.external.get(t)?.length ?? 0);
+  for (const t of graphTensors(m.proto.graph!)) n += storedBytes(m, t);
   return n;
 }

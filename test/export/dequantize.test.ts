@@ -48,6 +48,12 @@ const packBits = (codes: Uint8Array): Uint8Array => {
   return out;
 };
 
+/** A record with random parameters for `groups` groups and the given codes. */
+function makeRecord(r: () => number, method: PackedLayer['method'], shape: number[], outAxis: number, groups: number, codes: Uint8Array, maskKind: MaskKind = 'none', mask: Uint8Array | null = null): PackedLayer {
+  const params = Float32Array.from({ length: groups * (method === 'sbnn' ? 2 : 1) }, () => r() - 0.5);
+  return { weight: 'w', method, dtype: 1, shape, outAxis, groups, params, maskKind, mask, codes };
+}
+
 test('dequantizeLayer equals the per-weight definition: every method, grouping, mask kind, codes or bits, fresh or reused output', () => {
   const r = mulberry32(99);
   const maxCode: Record<string, number> = { sbnn: 1, bnn: 1, sparse01: 1, ternary: 2, int8: 254, int4: 14, int2: 2 };
@@ -65,20 +71,8 @@ test('dequantizeLayer equals the per-weight definition: every method, grouping, 
             const keep = expandMaskByDefinition(maskKind, mask, shape, outAxis);
             assert.deepEqual(expandMask(maskKind, mask, shape, outAxis), keep, `expandMask ${maskKind} ${shape} axis ${outAxis}`);
             const kept = keep ? keep.reduce((a, b) => a + b, 0) : n;
-            const groups = perChannel ? shape[outAxis] : 1;
-            const ppg = method === 'sbnn' ? 2 : 1;
-            const l: PackedLayer = {
-              weight: 'w',
-              method,
-              dtype: 1,
-              shape,
-              outAxis,
-              groups,
-              params: Float32Array.from({ length: groups * ppg }, () => r() - 0.5),
-              maskKind,
-              mask,
-              codes: Uint8Array.from({ length: kept }, () => Math.floor(r() * (maxCode[method] + 1))),
-            };
+            const codes = Uint8Array.from({ length: kept }, () => Math.floor(r() * (maxCode[method] + 1)));
+            const l = makeRecord(r, method, shape, outAxis, perChannel ? shape[outAxis] : 1, codes, maskKind, mask);
             const want = dequantizeByDefinition(l);
             const label = `${method} ${shape} axis ${outAxis} perChannel ${perChannel} mask ${maskKind}`;
             assert.deepEqual(dequantizeLayer(l), want, label);
@@ -99,4 +93,17 @@ test('dequantizeLayer equals the per-weight definition: every method, grouping, 
     }
   }
   assert.ok(cases > 150, `${cases} cases`);
+});
+
+test('long 1-bit groups (the byte-table path) equal the definition, groups starting mid-byte included', () => {
+  const r = mulberry32(5);
+  for (const [shape, groups] of [[[3, 20001], 3], [[40000], 1], [[2, 16391], 2]] as [number[], number][]) {
+    for (const method of ['sbnn', 'bnn', 'sparse01'] as const) {
+      const n = prod(shape);
+      const l = makeRecord(r, method, shape, 0, groups, Uint8Array.from({ length: n }, () => (r() < 0.1 ? 1 : 0)));
+      const want = dequantizeByDefinition(l);
+      const bits = encodeLayer(l).bits!;
+      assert.deepEqual(dequantizeLayer({ ...l, codes: new Uint8Array(0), bits }, new Float32Array(n + 5).fill(9)), want, `${method} ${shape}`);
+    }
+  }
 });

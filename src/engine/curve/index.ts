@@ -4,15 +4,17 @@
 import type { LayerOption } from '../../shared/report';
 import { layerBits, type MaskKind } from '../bits/index';
 import { groupIndices, groupLayout, sbnnOnes, sparse01Ones, twoLevelError, type ChannelSpec } from '../quantize/common';
-import { intLevels, searchIntScale, type IntSearchData } from '../quantize/intk';
+import { intLevels, releaseSweepScratch, searchIntScale, type IntSearchData } from '../quantize/intk';
 import { bestSplit } from '../quantize/sbnn';
 import { bestSparse01 } from '../quantize/sparse01';
 import { bestTernary } from '../quantize/ternary';
-import { sortFloat32 } from '../quantize/sort';
+import { releaseSortScratch, sortFloat32 } from '../quantize/sort';
 
 export interface CurveOptions {
   perChannel?: ChannelSpec | null;
   mask?: Uint8Array | null;
+  /** The caller's copy of the weights may be sorted in place (saves a copy per layer). */
+  inPlace?: boolean;
 }
 
 export interface IntCurvePoint {
@@ -78,7 +80,7 @@ export class ErrorCurve {
     this.size = new Int32Array(G);
     let sorted: Float32Array;
     if (!mask && layout.outer === 1) {
-      sorted = new Float32Array(w); // groups are contiguous: one copy, segments sorted in place
+      sorted = opts.inPlace ? w : new Float32Array(w); // groups are contiguous: segments sorted in place
       for (let c = 0; c <= G; c++) this.off[c] = c * layout.inner;
     } else {
       const idx = new Int32Array(layout.size);
@@ -454,6 +456,17 @@ function upperBound(a: Float32Array, x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Drops the working arrays curves reuse from layer to layer (sorted |w| with prefix sums, sort
+ * keys, int-scale sweep events): tens of MB for a big layer, not worth keeping between jobs.
+ */
+export function releaseCurveScratch(): void {
+  workPool = null;
+  workLease = null;
+  releaseSweepScratch();
+  releaseSortScratch();
 }
 
 export function errorCurve(w: Float32Array, opts: CurveOptions = {}): ErrorCurve {

@@ -91,6 +91,16 @@ function levelTable(l: PackedLayer): { table: Float32Array; symbols: number } {
   return { table, symbols };
 }
 
+/** Groups at least this long are dequantized through byteTable (its 2048 entries then pay off). */
+const BYTE_TABLE_MIN = 1 << 14;
+
+/** The 8 weights of every byte of a 1-bit plane: entry 8b + k = bit k of b ? hi : lo. */
+function byteTable(lo: number, hi: number): Float32Array {
+  const t = new Float32Array(2048);
+  for (let b = 0; b < 256; b++) for (let k = 0; k < 8; k++) t[8 * b + k] = (b >> k) & 1 ? hi : lo;
+  return t;
+}
+
 /**
  * Dequantized weights of a record, float32, pruned entries exactly 0. Written into `out` when
  * given (its first n entries; the compress write reuses one buffer for every layer).
@@ -131,6 +141,22 @@ export function dequantizeLayer(l: PackedLayer, out?: Float32Array): Float32Arra
         }
       } else if (bits) {
         // Branch-free: the bit indexes the group's two levels (random bits would mispredict).
+        // Long groups go a byte at a time through a table of the 256 8-weight patterns.
+        if (inner >= BYTE_TABLE_MIN) {
+          for (; i < end && j & 7; i++, j++) q[i] = table[base + ((bits[j >> 3] >> (j & 7)) & 1)];
+          const t8 = byteTable(table[base], table[base + 1]);
+          for (; i + 8 <= end; i += 8, j += 8) {
+            const o = bits[j >> 3] << 3;
+            q[i] = t8[o];
+            q[i + 1] = t8[o + 1];
+            q[i + 2] = t8[o + 2];
+            q[i + 3] = t8[o + 3];
+            q[i + 4] = t8[o + 4];
+            q[i + 5] = t8[o + 5];
+            q[i + 6] = t8[o + 6];
+            q[i + 7] = t8[o + 7];
+          }
+        }
         for (; i < end; i++, j++) q[i] = table[base + ((bits[j >> 3] >> (j & 7)) & 1)];
       } else {
         for (; i < end; i++, j++) q[i] = table[base + codes[j]];

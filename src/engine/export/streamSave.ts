@@ -6,8 +6,9 @@ import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type TensorProto } from 'onnx-buf';
 import { randomBytes } from 'node:crypto';
 import { commitAll, discardAll, writeTemp, type PendingFile } from '../fsAtomic';
-import { saveModel, setInline, snapshotTensorData, type LoadedModel, type SaveOptions } from '../onnx/model';
+import { deferredBytes, saveModel, setInline, snapshotTensorData, type LoadedModel, type SaveOptions } from '../onnx/model';
 import { SbnnError } from '../errors';
+import { RAW_DATA_FIELD, TENSOR_PATHS, varintBytes, type MessageKind } from '../onnx/wire';
 import { resolve } from 'node:path';
 import { realpathSync } from 'node:fs';
 
@@ -27,16 +28,6 @@ function readVarint(b: Uint8Array, pos: number): [value: number, next: number] {
     if (byte < 0x80) return [v, pos];
     mul *= 128;
   }
-}
-
-function varint(v: number): Uint8Array {
-  const out: number[] = [];
-  while (v >= 0x80) {
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
 }
 
 interface Field {
@@ -82,6 +73,9 @@ function* fields(b: Uint8Array, from: number, to: number): Generator<Field> {
 export function saveWithLazyTensors(m: LoadedModel, outPath: string, lazy: Map<TensorProto, LazyTensorData>, opts: SaveOptions = {}): string[] {
   // External data would need the data file rewritten too: those models take the eager path.
   const simple = m.external.size === 0;
+  // Raw data a deferred load left in the file is copied from there while the output is written.
+  lazy = new Map(lazy);
+  for (const [t, range] of m.deferred) if (!lazy.has(t)) lazy.set(t, { length: range.length, bytes: () => deferredBytes(m, t) });
   // Snapshots keep field presence too, so the restored model serializes exactly as before.
   const restore = [...lazy.keys()].map((t) => snapshotTensorData(t));
   try {
@@ -120,17 +114,6 @@ export function saveWithLazyTensors(m: LoadedModel, outPath: string, lazy: Map<T
   }
 }
 
-// Where tensors can sit, by message kind and field number (ONNX schema): the splice only descends
-// into these, never into arbitrary bytes.
-type Kind = 'model' | 'graph' | 'node' | 'attribute' | 'tensor';
-const CHILDREN: Record<Kind, Record<number, Kind>> = {
-  model: { 7: 'graph' },
-  graph: { 1: 'node', 5: 'tensor' },
-  node: { 5: 'attribute' },
-  attribute: { 5: 'tensor', 6: 'graph', 9: 'tensor', 10: 'graph' },
-  tensor: {},
-};
-
 interface Op {
   from: number;
   to: number;
@@ -143,19 +126,19 @@ function* splice(b: Uint8Array, byToken: Map<string, LazyTensorData>): Generator
   const ops: Op[] = [];
   let found = 0;
   // Returns how much the region grows; records ops in file order.
-  const visit = (kind: Kind, from: number, to: number): number => {
+  const visit = (kind: MessageKind, from: number, to: number): number => {
     let delta = 0;
     for (const f of fields(b, from, to)) {
-      if (kind === 'tensor' && f.field === 9 && f.end - f.body === 16) {
+      if (kind === 'tensor' && f.field === RAW_DATA_FIELD && f.end - f.body === 16) {
         const data = byToken.get(Buffer.from(b.subarray(f.body, f.end)).toString('hex'));
         if (!data) continue;
         found++;
-        const prefix = varint(data.length);
+        const prefix = varintBytes(data.length);
         ops.push({ from: f.lenAt, to: f.body, bytes: prefix }, { from: f.body, to: f.end, bytes: null, data });
         delta += prefix.length + data.length - (f.end - f.lenAt);
         continue;
       }
-      const child = CHILDREN[kind][f.field];
+      const child = TENSOR_PATHS[kind][f.field];
       if (!child) continue;
       const op: Op = { from: f.lenAt, to: f.body, bytes: null };
       ops.push(op);
@@ -164,7 +147,7 @@ function* splice(b: Uint8Array, byToken: Map<string, LazyTensorData>): Generator
         ops.splice(ops.indexOf(op), 1);
         continue;
       }
-      op.bytes = varint(f.end - f.body + d);
+      op.bytes = varintBytes(f.end - f.body + d);
       delta += d + op.bytes.length - (f.body - f.lenAt);
     }
     return delta;

@@ -18,6 +18,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { SbnnError } from '../errors';
 import { commitAll, discardAll, writeTemp, type PendingFile } from '../fsAtomic';
 import { elementSize, dataTypeName, decodeToFloat32, encodeFromFloat32, quoteName } from './dtype';
+import { readSkeleton, TOKEN_BYTES, type FileRange, type Skeleton } from './skeleton';
 
 export interface ExternalRef {
   /** Path relative to the model's folder, as stored. */
@@ -32,11 +33,24 @@ export interface LoadedModel {
   path: string;
   dir: string;
   proto: ModelProto;
-  /** The file's bytes; tensors' raw_data are views into it. */
+  /** The file's bytes (its skeleton when loaded deferred); tensors' raw_data are views into it. */
   bytes: Uint8Array;
+  /** Size of the model file. */
   sizeBytes: number;
   /** External data references by tensor, validated at load. */
   external: Map<TensorProto, ExternalRef>;
+  /**
+   * Tensors whose raw_data stayed in the model file (loadModelDeferred): where it sits. Their
+   * proto has no raw_data; tensorRawBytes and tensorFloat32 read it, saves write it.
+   */
+  deferred: Map<TensorProto, FileRange>;
+  /** With deferred tensors: the file's size and mtime at load, so a later read notices a change. */
+  stamp?: { size: number; mtimeMs: number };
+}
+
+/** Bytes of a tensor's stored data: inline, left in the file, or external. */
+export function storedBytes(m: LoadedModel, t: TensorProto): number {
+  return t.rawData.length || m.deferred.get(t)?.length || m.external.get(t)?.length || 0;
 }
 
 /** Every tensor of a graph and its subgraphs: initializers and Constant / attribute tensors. */
@@ -139,19 +153,19 @@ function externalRef(path: string, dir: string, t: TensorProto, fileSizes: Map<s
   return { location, file, offset, length };
 }
 
-/** Checks a tensor's declared size against its stored data. */
-function checkTensorSize(path: string, t: TensorProto): void {
+/** Checks a tensor's declared size against its stored data (`rawLength`: raw_data left in the file). */
+function checkTensorSize(path: string, t: TensorProto, rawLength = t.rawData.length): void {
   for (const d of t.dims) {
     if (d < 0n) throw new SbnnError(path, `tensor ${quoteName(t.name)}: negative dimension ${d}`);
   }
   if (t.dataType === DataType.STRING || t.dataLocation === DataLocation.EXTERNAL) return;
   const n = tensorElements(t);
   const esize = elementSize(t.dataType, path, t.name);
-  if (t.rawData.length > 0) {
+  if (rawLength > 0) {
     // Sub-byte types pack values: an odd count of 4-bit values still takes whole bytes.
     const need = Math.ceil(n * esize);
-    if (t.rawData.length !== need) {
-      throw new SbnnError(path, `tensor ${quoteName(t.name)}: shape [${t.dims.join(', ')}] needs ${need} bytes but raw_data holds ${t.rawData.length}`);
+    if (rawLength !== need) {
+      throw new SbnnError(path, `tensor ${quoteName(t.name)}: shape [${t.dims.join(', ')}] needs ${need} bytes but raw_data holds ${rawLength}`);
     }
     return;
   }
@@ -191,33 +205,65 @@ function typedFieldOf(dt: number): TypedField {
   }
 }
 
-export function loadModel(path: string): LoadedModel {
-  // Read into a buffer with 3 spare bytes: once parsed, the file is moved by the shift that puts
-  // the most float32 raw_data on a 4-byte boundary, where tensorFloat32 returns views, not copies.
-  let buf: Buffer;
-  let size: number;
+/** Opens a model file for reading: its fd and size, or a one-line error naming the file. */
+function openModelFile(path: string): { fd: number; size: number; mtimeMs: number } {
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new SbnnError(path, 'is a folder, not an ONNX file');
     const fd = openSync(path, 'r');
-    try {
-      size = fstatSync(fd).size;
-      if (size > PROTOBUF_LIMIT) throw new SbnnError(path, `${size} bytes: larger than the 2 GiB protobuf limit, not a valid ONNX file`);
-      buf = Buffer.allocUnsafeSlow(size + 3);
-      let got = 0;
-      while (got < size) {
-        const r = readSync(fd, buf, got, size - got, got);
-        if (r === 0) break;
-        got += r;
-      }
-      size = got;
-    } finally {
+    const { size, mtimeMs } = fstatSync(fd);
+    if (size > PROTOBUF_LIMIT) {
       closeSync(fd);
+      throw new SbnnError(path, `${size} bytes: larger than the 2 GiB protobuf limit, not a valid ONNX file`);
     }
+    return { fd, size, mtimeMs };
   } catch (e) {
     if (e instanceof SbnnError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new SbnnError(path, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(e)})`);
+  }
+}
+
+/** raw_data below this stays in memory with the skeleton; larger is read when needed. */
+export const DEFERRED_MIN_BYTES = 256 * 1024;
+
+/**
+ * Loads a model without its large weights: the proto holds every field but the raw_data of
+ * tensors of at least `minBytes`, which stay in the file and are read one tensor at a time
+ * (tensorRawBytes / tensorFloat32). For jobs that visit each weight in turn (compress, analyze):
+ * memory stays near one layer instead of the whole file. Same checks and errors as loadModel.
+ */
+export function loadModelDeferred(path: string, minBytes = DEFERRED_MIN_BYTES): LoadedModel {
+  const { fd, size, mtimeMs } = openModelFile(path);
+  let skeleton: Skeleton | null;
+  try {
+    skeleton = readSkeleton(fd, size, minBytes);
+  } catch (e) {
+    throw new SbnnError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  } finally {
+    closeSync(fd);
+  }
+  // Nothing to defer, or not a walkable ModelProto: the plain load (and its error messages).
+  if (!skeleton) return loadModel(path);
+  return { ...loadModelBytes(path, skeleton.bytes, { tokens: skeleton.tokens, fileSize: size }), stamp: { size, mtimeMs } };
+}
+
+export function loadModel(path: string): LoadedModel {
+  // Read into a buffer with 3 spare bytes: once parsed, the file is moved by the shift that puts
+  // the most float32 raw_data on a 4-byte boundary, where tensorFloat32 returns views, not copies.
+  const { fd, size: fileSize } = openModelFile(path);
+  const buf = Buffer.allocUnsafeSlow(fileSize + 3);
+  let size = 0;
+  try {
+    while (size < fileSize) {
+      const r = readSync(fd, buf, size, fileSize - size, size);
+      if (r === 0) break;
+      size += r;
+    }
+  } catch (e) {
+    throw new SbnnError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  } finally {
+    closeSync(fd);
   }
   const m = loadModelBytes(path, buf.subarray(0, size));
   const shift = bestAlignmentShift(m);
@@ -237,37 +283,48 @@ function bestAlignmentShift(m: LoadedModel): number {
   return best;
 }
 
-/** Parses and validates a model's bytes as if read from `path` (external data resolves next to it). */
-export function loadModelBytes(path: string, bytes: Uint8Array): LoadedModel {
+/**
+ * Parses and validates a model's bytes as if read from `path` (external data resolves next to it).
+ * `skeleton`: the bytes are a skeleton (readSkeleton) whose tokens stand for raw_data in the file.
+ */
+export function loadModelBytes(path: string, bytes: Uint8Array, skeleton?: { tokens: Map<string, FileRange>; fileSize: number }): LoadedModel {
   const proto = parseModel(path, bytes);
   const dir = dirname(resolve(path));
   const external = new Map<TensorProto, ExternalRef>();
+  const deferred = new Map<TensorProto, FileRange>();
   const fileSizes = new Map<string, number>();
   for (const t of graphTensors(proto.graph!)) {
-    checkTensorSize(path, t);
+    const range = skeleton && t.rawData.length === TOKEN_BYTES ? skeleton.tokens.get(Buffer.from(t.rawData).toString('hex')) : undefined;
+    if (range) {
+      deferred.set(t, range);
+      clearField(t, TensorProtoSchema.field.rawData);
+    }
+    checkTensorSize(path, t, range ? range.length : t.rawData.length);
     if (t.dataLocation === DataLocation.EXTERNAL) external.set(t, externalRef(path, dir, t, fileSizes));
   }
-  return { path, dir, proto, bytes, sizeBytes: bytes.length, external };
+  if (skeleton && deferred.size !== skeleton.tokens.size) throw new SbnnError(path, 'corrupt ONNX protobuf (tensor data outside the graph)');
+  return { path, dir, proto, bytes, sizeBytes: skeleton?.fileSize ?? bytes.length, external, deferred };
 }
 
-/** The tensor's stored bytes (raw_data, or its external range). Typed-field tensors return null. */
-export function tensorRawBytes(m: LoadedModel, t: TensorProto): Uint8Array | null {
-  if (t.rawData.length > 0) return t.rawData;
-  const ext = m.external.get(t);
-  if (!ext) return null;
-  const buf = Buffer.allocUnsafe(ext.length);
+/** Reads `length` bytes at `offset` of `file` into `into` (or a new buffer). */
+function readRange(m: LoadedModel, file: string, what: string, offset: number, length: number, into?: Uint8Array): Uint8Array {
+  const buf = into ?? Buffer.allocUnsafe(length);
   let fd: number;
   try {
-    fd = openSync(ext.file, 'r');
+    fd = openSync(file, 'r');
   } catch (e) {
-    throw new SbnnError(m.path, `external data ${quoteName(ext.location)} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new SbnnError(m.path, `${what} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   try {
-    if (fstatSync(fd).size < ext.offset + ext.length) throw new SbnnError(m.path, `external data ${quoteName(ext.location)} changed on disk`);
+    const st = fstatSync(fd);
+    const stamp = file === m.path ? m.stamp : undefined;
+    if (st.size < offset + length || (stamp && (st.size !== stamp.size || st.mtimeMs !== stamp.mtimeMs))) {
+      throw new SbnnError(m.path, `${what} changed on disk since the model was loaded`);
+    }
     let got = 0;
-    while (got < ext.length) {
-      const r = readSync(fd, buf, got, ext.length - got, ext.offset + got);
-      if (r === 0) throw new SbnnError(m.path, `external data ${quoteName(ext.location)} ended early`);
+    while (got < length) {
+      const r = readSync(fd, buf, got, length - got, offset + got);
+      if (r === 0) throw new SbnnError(m.path, `${what} ended early`);
       got += r;
     }
   } finally {
@@ -276,8 +333,31 @@ export function tensorRawBytes(m: LoadedModel, t: TensorProto): Uint8Array | nul
   return buf;
 }
 
+/** The raw_data a deferred load left in the file (whatever the proto holds meanwhile). */
+export function deferredBytes(m: LoadedModel, t: TensorProto): Uint8Array {
+  const d = m.deferred.get(t);
+  if (!d) throw new Error(`deferredBytes: tensor ${t.name} is not deferred`);
+  return readRange(m, m.path, `tensor ${quoteName(t.name)}`, d.offset, d.length);
+}
+
+/** The tensor's stored bytes (raw_data, or its external range). Typed-field tensors return null. */
+export function tensorRawBytes(m: LoadedModel, t: TensorProto): Uint8Array | null {
+  if (t.rawData.length > 0) return t.rawData;
+  if (m.deferred.has(t)) return deferredBytes(m, t);
+  const ext = m.external.get(t);
+  if (!ext) return null;
+  return readRange(m, ext.file, `external data ${quoteName(ext.location)}`, ext.offset, ext.length);
+}
+
 /** A tensor's values as float32, whatever its stored type. A view (no copy) for aligned float32 raw_data. */
 export function tensorFloat32(m: LoadedModel, t: TensorProto, alloc?: (n: number) => Float32Array): Float32Array {
+  const d = m.deferred.get(t);
+  if (d && alloc && t.dataType === DataType.FLOAT) {
+    // Straight from the file into the caller's buffer: no copy, no garbage.
+    const out = alloc(tensorElements(t));
+    readRange(m, m.path, `tensor ${quoteName(t.name)}`, d.offset, d.length, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+    return out;
+  }
   const raw = tensorRawBytes(m, t);
   return decodeToFloat32(t, raw, m.path, alloc);
 }
@@ -366,7 +446,7 @@ export function saveModel(m: LoadedModel, outPath: string, opts: SaveOptions = {
   }
   const mode = opts.externalData ?? 'auto';
   const tensors = [...graphTensors(m.proto.graph!)];
-  const dataBytes = (t: TensorProto): number => (t.rawData.length > 0 ? t.rawData.length : m.external.get(t)?.length ?? 0);
+  const dataBytes = (t: TensorProto): number => storedBytes(m, t);
   const total = tensors.reduce((a, t) => a + dataBytes(t), 0);
   const externalize = (t: TensorProto): boolean => {
     if (t.dataType === DataType.STRING) return false;
@@ -390,7 +470,7 @@ export function saveModel(m: LoadedModel, outPath: string, opts: SaveOptions = {
   // Swap in the external layout for serialization, then restore the in-memory model. External
   // tensors that stay inline this time are read in (their old location means nothing next to `out`).
   const moving = new Set(moved);
-  const inlined = [...m.external.keys()].filter((t) => !moving.has(t));
+  const inlined = [...m.external.keys(), ...m.deferred.keys()].filter((t) => !moving.has(t));
   const restore = [...moved, ...inlined].map(snapshotTensorData);
   const chunks: Uint8Array[] = [];
   const pending: PendingFile[] = [];

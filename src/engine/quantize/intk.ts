@@ -167,18 +167,19 @@ function upperBound(a: Float32Array, x: number, lo: number, hi: number): number 
 // Working arrays of the sweep, grown on demand and reused: per-channel curves run tens of
 // thousands of sweeps, and fresh arrays each time mostly fed the garbage collector. The sweep is
 // synchronous, so module-level buffers are safe.
-let lvlPtr = new Int32Array(256);
-let lvlEnd = new Int32Array(256);
-let heapKey = new Float64Array(256);
-let heapLvl = new Int32Array(256);
-let evKey = new Float64Array(4096);
-let evNum = new Float64Array(4096);
-let evDen = new Float64Array(4096);
-let evBucket = new Int32Array(4096);
-let sortKey = new Float64Array(4096);
-let sortNum = new Float64Array(4096);
-let sortDen = new Float64Array(4096);
-let bucketAt = new Int32Array(4097);
+let lvlPtr: Int32Array;
+let lvlEnd: Int32Array;
+let heapKey: Float64Array;
+let heapLvl: Int32Array;
+let evKey: Float64Array;
+let evNum: Float64Array;
+let evDen: Float64Array;
+let evBucket: Int32Array;
+let sortKey: Float64Array;
+let sortNum: Float64Array;
+let sortDen: Float64Array;
+let bucketAt: Int32Array;
+releaseSweepScratch(); // their initial (small) sizes
 const keyF64 = new Float64Array(1);
 const keyU32 = new Uint32Array(keyF64.buffer);
 /** Index of the high 32-bit word of a float64 in a Uint32Array view (platform byte order). */
@@ -204,6 +205,22 @@ function eventScratch(n: number): void {
   sortNum = new Float64Array(size);
   sortDen = new Float64Array(size);
   bucketAt = new Int32Array(size + 1);
+}
+
+/** Resets the sweep's working arrays to small (a long-lived process should not keep a big layer's worth). */
+export function releaseSweepScratch(): void {
+  lvlPtr = new Int32Array(256);
+  lvlEnd = new Int32Array(256);
+  heapKey = new Float64Array(256);
+  heapLvl = new Int32Array(256);
+  evKey = new Float64Array(4096);
+  evNum = new Float64Array(4096);
+  evDen = new Float64Array(4096);
+  evBucket = new Int32Array(4096);
+  sortKey = new Float64Array(4096);
+  sortNum = new Float64Array(4096);
+  sortDen = new Float64Array(4096);
+  bucketAt = new Int32Array(4097);
 }
 
 /** High 32 bits of a float64 (for positive values, monotone in the value). */

@@ -16,6 +16,11 @@ function keyBuffer(need: number): Int32Array {
   return pool;
 }
 
+/** Drops the reused key buffer (up to 32 MB) once a job is done. */
+export function releaseSortScratch(): void {
+  pool = null;
+}
+
 /** From this size on, two passes of 16 bits beat three of 11 (the counts are paid once per call). */
 const WIDE_MIN = 1 << 16;
 const wideLow = new Int32Array(65536);
