@@ -1,7 +1,7 @@
 // Inspecting a model: the layer inventory, and shapes and MACs from the ONNX Runtime shape pass.
 import type { InspectReport, LayerInfo } from '../shared/report';
 import { inspectTotals, layerMacs, listLayers, modelInfo } from './inventory';
-import { loadModel } from './onnx/model';
+import { loadModelDeferred } from './onnx/model';
 import { measureShapes as measureShapesOrt, type LayerShapes } from './shapes';
 
 export interface InspectOptions {
@@ -26,7 +26,7 @@ export function applyShapes(report: InspectReport, shapes: LayerShapes): Inspect
 }
 
 export async function inspectModel(path: string, opts: InspectOptions = {}): Promise<InspectReport> {
-  const m = loadModel(path);
+  const m = loadModelDeferred(path);
   const layers = listLayers(m);
   const infos = layers.map((l) => l.info);
   const report: InspectReport = { model: modelInfo(m), layers: infos, totals: inspectTotals(infos, layers) };
@@ -36,7 +36,7 @@ export async function inspectModel(path: string, opts: InspectOptions = {}): Pro
 
 /** The ORT shape pass alone (the extension runs it in its ORT process). */
 export async function measureShapes(path: string, dims?: Record<string, number>): Promise<LayerShapes> {
-  const m = loadModel(path);
+  const m = loadModelDeferred(path);
   return measureShapesOrt(m, listLayers(m), dims);
 }
 
