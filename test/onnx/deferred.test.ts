@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { equals } from '@bufbuild/protobuf';
 import { ModelProtoSchema, TensorProto_DataType as DataType } from 'onnx-buf';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { graphTensors, loadModel, loadModelDeferred, saveModel, setInline, storedBytes, tensorFloat32, tensorRawBytes } from '../../src/engine/onnx/model';
@@ -21,7 +21,16 @@ const cases = (): [string, string][] => [
   ...REAL_MODELS.map((p): [string, string] => [p.split('/').pop()!, p]),
   ...Object.entries(FACTORIES).map(([name, make]): [string, string] => [name, writeBuilt(make().model)]),
   ['externalData', externalDataModel().path],
+  ['unknown fields', withUnknownField()],
 ];
+
+/** The det model with a field no ONNX schema knows appended (field 1000, bytes): kept verbatim. */
+function withUnknownField(): string {
+  const path = join(tmp(), 'unknown.onnx');
+  const unknown = Uint8Array.from([0xc2, 0x3e, 12, ...Buffer.from('sbnn-unknown')]);
+  writeFileSync(path, Buffer.concat([readFileSync(REAL_MODELS[1]), unknown]));
+  return path;
+}
 
 test('deferred load reads every tensor as the plain load does, and saves the same bytes', () => {
   let deferredTensors = 0;

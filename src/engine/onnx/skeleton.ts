@@ -25,23 +25,32 @@ type Piece = { from: number; to: number } | Uint8Array;
 
 class NotProtobuf extends Error {}
 
-/** Reads field headers through a window over the file, so a header costs no system call. */
+/** Reads the file through a window, so a field header or a short range costs no system call. */
+const WINDOW_BYTES = 1 << 20;
+
 class Window {
-  private buf = new Uint8Array(1 << 16);
+  private buf = new Uint8Array(WINDOW_BYTES);
   private start = 0;
   private end = 0;
   constructor(
     private fd: number,
     private size: number,
   ) {}
-  byte(pos: number): number {
+  private fill(pos: number): void {
     if (pos >= this.size) throw new NotProtobuf();
-    if (pos < this.start || pos >= this.end) {
-      this.start = pos;
-      this.end = pos + readSync(this.fd, this.buf, 0, Math.min(this.buf.length, this.size - pos), pos);
-      if (this.end <= pos) throw new NotProtobuf();
-    }
+    if (pos >= this.start && pos < this.end) return;
+    this.start = pos;
+    this.end = pos + readSync(this.fd, this.buf, 0, Math.min(this.buf.length, this.size - pos), pos);
+    if (this.end <= pos) throw new NotProtobuf();
+  }
+  byte(pos: number): number {
+    this.fill(pos);
     return this.buf[pos - this.start];
+  }
+  /** The bytes from `pos` up to `to` that the window holds (at least one), as a view. */
+  span(pos: number, to: number): Uint8Array {
+    this.fill(pos);
+    return this.buf.subarray(pos - this.start, Math.min(to, this.end) - this.start);
   }
   varint(pos: number): [value: number, next: number] {
     let v = 0;
@@ -132,21 +141,30 @@ export function readSkeleton(fd: number, size: number, minBytes: number): Skelet
     throw e;
   }
   if (tokens.size === 0) return null;
+  // The kept ranges ascend through the file with small gaps (the lengths rewritten): read them
+  // through the same window, forward, so a graph of many small fields costs few system calls;
+  // long ranges are read straight into place.
   const bytes = new Uint8Array(total);
   let at = 0;
   for (const p of pieces) {
     if (p instanceof Uint8Array) {
       bytes.set(p, at);
       at += p.length;
-      continue;
+    } else if (p.to - p.from > WINDOW_BYTES) {
+      for (let got = 0; got < p.to - p.from; ) {
+        const r = readSync(fd, bytes, at + got, p.to - p.from - got, p.from + got);
+        if (r === 0) throw new NotProtobuf();
+        got += r;
+      }
+      at += p.to - p.from;
+    } else {
+      for (let pos = p.from; pos < p.to; ) {
+        const chunk = win.span(pos, p.to);
+        bytes.set(chunk, at);
+        at += chunk.length;
+        pos += chunk.length;
+      }
     }
-    let got = 0;
-    while (got < p.to - p.from) {
-      const r = readSync(fd, bytes, at + got, p.to - p.from - got, p.from + got);
-      if (r === 0) throw new Error('file ended early');
-      got += r;
-    }
-    at += got;
   }
   return { bytes, tokens };
 }
