@@ -71,9 +71,6 @@ const checkAbort = (signal?: AbortSignal): void => {
 /** One compressible weight (shared weights are compressed once, under their first layer). */
 interface Target {
   ref: LayerRef;
-  info: LayerInfo;
-  /** ONNX element type of the stored weights. */
-  dataType: number;
   /**
    * The weights as float32, read when needed and not kept: unaligned or non-float32 tensors read
    * as copies, and holding those for every layer would double the model in memory. Unaligned
@@ -165,7 +162,7 @@ export function selectLayers(m: LoadedModel, settings: CompressSettings, overrid
       throw e;
     }
     const maskKind = maskKindOf(spec);
-    targets.push({ ref, info: l, dataType: ref.tensor.dataType, weights: read, weightsCopy: readCopy, mask, maskKind, unitMask: unitMaskOf(maskKind, mask, l.shape, l.outChannelAxis) });
+    targets.push({ ref, weights: read, weightsCopy: readCopy, mask, maskKind, unitMask: unitMaskOf(maskKind, mask, l.shape, l.outChannelAxis) });
   }
   if (targets.length === 0) throw new SbnnError(m.path, settings.layers ? `no compressible layer matches --layers "${settings.layers}"` : 'no compressible weight layers');
   const firstLast = new Set<string>();
@@ -184,7 +181,7 @@ function inAxisOf(op: string, shape: number[], outAxis: number): number {
 }
 
 const channelSpec = (settings: CompressSettings, t: Target) =>
-  settings.perChannel ? { shape: t.info.shape, axis: t.info.outChannelAxis } : null;
+  settings.perChannel ? { shape: t.ref.info.shape, axis: t.ref.info.outChannelAxis } : null;
 
 /** One target's error curve (one sort) and its options for the allocator and the panel. */
 function targetCurve(t: Target, settings: CompressSettings, sensitivity: number): LayerCurve {
@@ -193,21 +190,21 @@ function targetCurve(t: Target, settings: CompressSettings, sensitivity: number)
   const weights = t.weightsCopy();
   const curve = errorCurve(weights, { perChannel, mask: t.mask, inPlace: true });
   const options = layerOptions(curve, {
-    shape: t.info.shape,
+    shape: t.ref.info.shape,
     perChannel,
     mask: t.mask,
     maskKind: t.maskKind,
     unitMask: t.unitMask,
   });
-  return { name: t.info.name, params: t.info.params, energy: curve.energy, sensitivity, options };
+  return { name: t.ref.info.name, params: t.ref.info.params, energy: curve.energy, sensitivity, options };
 }
 
 /** Error curves of every target (one sort per layer); the allocator and the panel use them. */
 export function buildCurves(sel: Selection, settings: CompressSettings, opts: CompressOptions = {}): LayerCurve[] {
   const curves = sel.targets.map((t, i) => {
     checkAbort(opts.signal);
-    opts.onProgress?.(i, sel.targets.length, `curve ${t.info.name}`);
-    return targetCurve(t, settings, opts.sensitivity?.[t.info.name] ?? 1);
+    opts.onProgress?.(i, sel.targets.length, `curve ${t.ref.info.name}`);
+    return targetCurve(t, settings, opts.sensitivity?.[t.ref.info.name] ?? 1);
   });
   releaseCurveScratch();
   opts.onProgress?.(sel.targets.length, sel.targets.length, 'curves done');
@@ -241,14 +238,14 @@ export function planLayers(
 ): Record<string, LayerPlan> {
   const plan: Record<string, LayerPlan> = {};
   for (const t of sel.targets) {
-    const name = t.info.name;
+    const name = t.ref.info.name;
     const o = overrides[name];
     if (o) plan[name] = { method: o.method, ones: o.ones ?? (o.method === 'sbnn' || o.method === 'sparse01' ? settings.ones : null), overridden: true };
     else if (sel.firstLast.has(name)) plan[name] = { method: 'int8', ones: null, overridden: false };
   }
   if (settings.budget === null) {
     for (const t of sel.targets) {
-      const name = t.info.name;
+      const name = t.ref.info.name;
       if (!plan[name]) plan[name] = { method: settings.method, ones: settings.method === 'sbnn' || settings.method === 'sparse01' ? settings.ones : null, overridden: false };
     }
     return plan;
@@ -310,7 +307,7 @@ function compressTarget(
   calibration: PreparedCalibration | null,
   buffers: { q: Float32Array; codes: Uint8Array },
 ): Omit<LayerOutcome, 'target'> {
-  const l = t.info;
+  const l = t.ref.info;
   const w = t.weights();
   const n = w.length;
   const perChannel = plan.method === 'float' ? null : channelSpec(settings, t);
@@ -347,7 +344,7 @@ function compressTarget(
   const record: PackedLayer = {
     weight: l.weight,
     method: plan.method,
-    dtype: t.dataType,
+    dtype: t.ref.tensor.dataType,
     shape: l.shape,
     outAxis: l.outChannelAxis,
     groups,
@@ -451,12 +448,12 @@ export function compressLoaded(
   const curves = settings.budget === null && !opts.withCurves ? [] : buildCurves(sel, settings, opts);
   const plan = planLayers(sel, settings, settings.budget === null ? null : curves, opts.overrides);
   // q and codes of one layer at a time: one pair of buffers for all of them.
-  const largest = Math.max(...sel.targets.map((t) => t.info.params));
+  const largest = Math.max(...sel.targets.map((t) => t.ref.info.params));
   const buffers = { q: new Float32Array(largest), codes: new Uint8Array(largest) };
   const outcomes: LayerOutcome[] = sel.targets.map((t, i) => {
     checkAbort(opts.signal);
-    opts.onProgress?.(i, sel.targets.length, `quantize ${t.info.name}`);
-    return { ...compressTarget(t, plan[t.info.name], settings, opts.calibration ?? null, buffers), target: t };
+    opts.onProgress?.(i, sel.targets.length, `quantize ${t.ref.info.name}`);
+    return { ...compressTarget(t, plan[t.ref.info.name], settings, opts.calibration ?? null, buffers), target: t };
   });
   const info = modelInfo(m);
   const inspectLayers = sel.refs.map((r) => withShapes(r.info, opts.shapes));
