@@ -1,5 +1,5 @@
 // A model's skeleton: the file's bytes with every large tensor's raw_data left on disk. The walk
-// reads only field headers (through a small window) and the fields it keeps; each large raw_data
+// reads only field headers (through a 1 MiB window) and the fields it keeps; each large raw_data
 // becomes a 16-byte token, and the enclosing lengths are rewritten. Parsing the skeleton gives
 // the whole model but the weights, which are then read from the file one tensor at a time.
 import { readSync } from 'node:fs';
@@ -25,9 +25,9 @@ type Piece = { from: number; to: number } | Uint8Array;
 
 class NotProtobuf extends Error {}
 
-/** Reads the file through a window, so a field header or a short range costs no system call. */
 const WINDOW_BYTES = 1 << 20;
 
+/** Reads the file through a window, so a field header or a short range costs no system call. */
 class Window {
   private buf = new Uint8Array(WINDOW_BYTES);
   private start = 0;
@@ -133,17 +133,22 @@ export function readSkeleton(fd: number, size: number, minBytes: number): Skelet
     if (pos !== to) throw new NotProtobuf();
     return length;
   };
-  let total: number;
   try {
-    total = walk('model', 0, size);
+    const total = walk('model', 0, size);
+    if (tokens.size === 0) return null;
+    return { bytes: assemble(pieces, total, fd, win), tokens };
   } catch (e) {
     if (e instanceof NotProtobuf) return null;
     throw e;
   }
-  if (tokens.size === 0) return null;
-  // The kept ranges ascend through the file with small gaps (the lengths rewritten): read them
-  // through the same window, forward, so a graph of many small fields costs few system calls;
-  // long ranges are read straight into place.
+}
+
+/**
+ * The skeleton's bytes. The kept ranges ascend through the file with small gaps (the lengths
+ * rewritten): they are read through the window, forward, so a graph of many small fields costs
+ * few system calls; long ranges are read straight into place.
+ */
+function assemble(pieces: Piece[], total: number, fd: number, win: Window): Uint8Array {
   const bytes = new Uint8Array(total);
   let at = 0;
   for (const p of pieces) {
@@ -166,5 +171,6 @@ export function readSkeleton(fd: number, size: number, minBytes: number): Skelet
       }
     }
   }
-  return { bytes, tokens };
+  return bytes;
+
 }
