@@ -51,6 +51,24 @@ export interface CompressOptions {
   withCurves?: boolean;
   /** Calibration windows (prepareCalibration): refit binary layers on outputs and correct biases. */
   calibration?: PreparedCalibration | null;
+  /** Curves an earlier run built for this model (the panel's): used instead of building them again when they still apply. */
+  priorCurves?: PriorCurves | null;
+}
+
+/** A model file as loaded: a later run compares it to tell whether the file changed. */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Error curves of a run that had no per-layer pruning overrides and no calibration, with what they
+ * depend on: the file as it was, and the settings that shape the curves.
+ */
+export interface PriorCurves {
+  curves: LayerCurve[];
+  file: FileStamp;
+  settings: Pick<CompressSettings, 'perChannel' | 'prune' | 'layers'>;
 }
 
 export function defaultSettings(): CompressSettings {
@@ -209,6 +227,23 @@ export function buildCurves(sel: Selection, settings: CompressSettings, opts: Co
   releaseCurveScratch();
   opts.onProgress?.(sel.targets.length, sel.targets.length, 'curves done');
   return curves;
+}
+
+/**
+ * The caller's prior curves when they are exactly what buildCurves would give now: same file
+ * (size and mtime), same curve-shaping settings, the same layers in order, and nothing in this run
+ * that changes a curve (per-layer pruning overrides, calibration's sensitivities).
+ */
+function reusableCurves(sel: Selection, settings: CompressSettings, opts: CompressOptions): LayerCurve[] | null {
+  const p = opts.priorCurves;
+  const file = sel.model.stamp;
+  if (!p || !file || opts.calibration || opts.sensitivity) return null;
+  if (p.file.size !== file.size || p.file.mtimeMs !== file.mtimeMs) return null;
+  if (p.settings.perChannel !== settings.perChannel || p.settings.prune !== settings.prune || p.settings.layers !== settings.layers) return null;
+  if (Object.values(opts.overrides ?? {}).some((o) => o.prune !== undefined)) return null;
+  const t = sel.targets;
+  if (p.curves.length !== t.length || p.curves.some((c, i) => c.name !== t[i].ref.info.name || c.params !== t[i].ref.info.params)) return null;
+  return p.curves;
 }
 
 /** The option of `curve` matching a method (and share of ones when given). */
@@ -431,6 +466,8 @@ export interface CompressSession {
   report: CompressReport;
   curves: LayerCurve[];
   inspect: InspectReport;
+  /** The model file as this run read it (null for a model not read from a file). */
+  file: FileStamp | null;
   /** Adds MACs-based latency estimates to the report once shapes are known (ORT shape pass). */
   addLatency(shapes: LayerShapes, profiles?: readonly DeviceProfile[]): void;
   /** Writes the requested outputs atomically (all or none); returns the files written. */
@@ -445,7 +482,7 @@ export function compressLoaded(
   validateSettings(m.path, settings);
   const sel = selectLayers(m, settings, opts.overrides);
   // Curves cost a sort per layer: only a budget (or a panel that re-plans) needs them.
-  const curves = settings.budget === null && !opts.withCurves ? [] : buildCurves(sel, settings, opts);
+  const curves = settings.budget === null && !opts.withCurves ? [] : (reusableCurves(sel, settings, opts) ?? buildCurves(sel, settings, opts));
   const plan = planLayers(sel, settings, settings.budget === null ? null : curves, opts.overrides);
   // q and codes of one layer at a time: one pair of buffers for all of them.
   const largest = Math.max(...sel.targets.map((t) => t.ref.info.params));
@@ -488,7 +525,7 @@ export function compressLoaded(
     inspect.totals = inspectTotals(inspect.layers, sel.refs);
     addLatency(report, inspect.layers, profiles);
   };
-  return { report, curves, inspect, write, addLatency: addLatencyToReport };
+  return { report, curves, inspect, file: m.stamp ?? null, write, addLatency: addLatencyToReport };
 }
 
 /** Estimated latency per profile, per layer and in total (before = float32, after = as compressed). */

@@ -174,7 +174,11 @@ export class SbnnCommands implements PanelActions {
     const panel = vscode.window.createWebviewPanel(COMPRESS_PANEL_VIEW_TYPE, `SBNN: ${basename(modelPath)}`, vscode.ViewColumn.Active, {
       retainContextWhenHidden: true,
     });
-    return this.adoptCompressPanel(panel, modelPath, state);
+    const layerPanel = this.adoptCompressPanel(panel, modelPath, state);
+    // Export re-plans from these curves instead of building them again (the engine checks they still apply).
+    const { perChannel, prune, layers } = result.report.settings;
+    layerPanel.priorCurves = result.file ? { curves: result.curves, file: result.file, settings: { perChannel, prune, layers } } : null;
+    return layerPanel;
   }
 
   adoptCompressPanel(panel: vscode.WebviewPanel, modelPath: string, state: PanelState): LayerPanel {
@@ -238,7 +242,7 @@ export class SbnnCommands implements PanelActions {
     this.host.log.info(`export ${panel.modelPath} -> ${outputs.onnx} (budget ${settings.budget}, ${Object.keys(state.overrides).length} overrides)`);
     const result = await this.host.withProgress(
       `SBNN: exporting ${basename(outputs.onnx)}`,
-      (opts) => this.host.worker({ kind: 'export', path: panel.modelPath, settings, overrides: state.overrides, outputs, shareHtml }, opts),
+      (opts) => this.host.worker({ kind: 'export', path: panel.modelPath, settings, overrides: state.overrides, outputs, shareHtml, prior: panel.priorCurves }, opts),
       (message) => panel.showError(message),
     );
     if (!result) return undefined;

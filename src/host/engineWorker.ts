@@ -20,10 +20,11 @@ async function run(job: WorkerJob): Promise<WorkerResults[WorkerJob['kind']]> {
       const session = await compressModel(job.path, { ...defaultSettings(), ...job.settings }, { overrides: job.overrides, onProgress, withCurves: true });
       // Shapes (from the ORT process) give the panel MACs and latency estimates.
       const inspect = job.shapes ? applyShapes(session.inspect, job.shapes) : session.inspect;
-      return { report: session.report, curves: session.curves, inspect };
+      return { report: session.report, curves: session.curves, inspect, file: session.file };
     }
     case 'export': {
-      const session = await compressModel(job.path, { ...defaultSettings(), ...job.settings }, { overrides: job.overrides, onProgress });
+      // The panel's curves spare building them again when the file and their settings are unchanged.
+      const session = await compressModel(job.path, { ...defaultSettings(), ...job.settings }, { overrides: job.overrides, onProgress, priorCurves: job.prior ?? null });
       onProgress(1, 1, 'writing files');
       const extra = job.shareHtml ? [{ target: job.outputs.html, data: new TextEncoder().encode(job.shareHtml) }] : [];
       const files = session.write({ onnx: job.outputs.onnx, packed: job.outputs.packed, report: job.outputs.report, extra });

@@ -2,6 +2,7 @@
 // (quantization, analysis, writing outputs) and the ONNX Runtime child process (sessions).
 // Both sides check what they receive with the guards below; anything else is a bug to report.
 import type { CompressReport, CompressSettings, InspectReport, LayerCurve, LayerOverride, ValidationReport } from '../shared/report';
+import type { FileStamp, PriorCurves } from '../engine/compress';
 
 /** Input and output shapes per layer name, from one ONNX Runtime shape pass. */
 export type LayerShapes = Record<string, { inputShape: number[] | null; outputShape: number[] | null }>;
@@ -21,12 +22,15 @@ export type WorkerJob =
   | { kind: 'inspect'; path: string; shapes: LayerShapes | null }
   /** Plan + quantize; nothing is written. `settings` override the engine's defaultSettings(). */
   | { kind: 'compress'; path: string; settings: Partial<CompressSettings>; overrides: Record<string, LayerOverride>; shapes?: LayerShapes | null }
-  /** Plan + quantize again with the panel's budget/overrides, then write all outputs atomically. */
-  | { kind: 'export'; path: string; settings: Partial<CompressSettings>; overrides: Record<string, LayerOverride>; outputs: OutputPaths; shareHtml?: string };
+  /**
+   * Plan + quantize again with the panel's budget/overrides, then write all outputs atomically.
+   * `prior`: the panel's curves, reused when the file and the settings that shape them are unchanged.
+   */
+  | { kind: 'export'; path: string; settings: Partial<CompressSettings>; overrides: Record<string, LayerOverride>; outputs: OutputPaths; shareHtml?: string; prior?: PriorCurves | null };
 
 export interface WorkerResults {
   inspect: InspectReport;
-  compress: { report: CompressReport; curves: LayerCurve[]; inspect: InspectReport };
+  compress: { report: CompressReport; curves: LayerCurve[]; inspect: InspectReport; file: FileStamp | null };
   export: { report: CompressReport; files: string[] };
 }
 
@@ -67,6 +71,10 @@ export function isJobFailure(v: unknown): v is JobFailure {
   return isObj(v) && typeof v.message === 'string' && typeof v.user === 'boolean';
 }
 
+function isPriorCurves(v: unknown): v is PriorCurves {
+  return isObj(v) && Array.isArray(v.curves) && isObj(v.file) && typeof v.file.size === 'number' && typeof v.file.mtimeMs === 'number' && isObj(v.settings);
+}
+
 export function isWorkerJob(m: unknown): m is WorkerJob {
   if (!isObj(m) || typeof m.path !== 'string') return false;
   switch (m.kind) {
@@ -75,7 +83,7 @@ export function isWorkerJob(m: unknown): m is WorkerJob {
     case 'compress':
       return isObj(m.settings) && isObj(m.overrides);
     case 'export':
-      return isObj(m.settings) && isObj(m.overrides) && isObj(m.outputs) && typeof m.outputs.onnx === 'string';
+      return isObj(m.settings) && isObj(m.overrides) && isObj(m.outputs) && typeof m.outputs.onnx === 'string' && (m.prior == null || isPriorCurves(m.prior));
     default:
       return false;
   }

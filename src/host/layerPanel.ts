@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { isWebviewToHost, type HostToWebview, type PanelState, type WebviewToHost } from '../shared/protocol';
 import { panelHtml } from './panelHtml';
+import type { PriorCurves } from '../engine/compress';
 
 export const CUSTOM_EDITOR_VIEW_TYPE = 'sbnn.layerPanel';
 export const COMPRESS_PANEL_VIEW_TYPE = 'sbnn.compressPanel';
@@ -60,6 +61,8 @@ export class LayerPanel implements vscode.Disposable {
   state: PanelState | null;
   /** Files of the last export from this panel. */
   exported: string[] = [];
+  /** The compress run's curves and what they depend on, for Export (not kept across a reload). */
+  priorCurves: PriorCurves | null = null;
   private ready = false;
   private readonly subs: vscode.Disposable[] = [];
   private readonly disposedEmitter = new vscode.EventEmitter<void>();

@@ -187,5 +187,16 @@ test('engine worker: compress equals the in-process engine; export writes the th
   const v = await ort.request('validate', { path: outputs.onnx, original: model, samples: 2 });
   assert.equal(v.samples, 2);
   assert.ok(v.outputs.every((o) => Number.isFinite(o.cosine)));
+
+  // Export with the compress run's curves (as the panel sends them): no curve is built again, and
+  // the files are the same bytes as an export that built them.
+  assert.ok(result.file && result.file.size > 0);
+  const prior = { curves: result.curves, file: result.file!, settings: { perChannel: false, prune: null, layers: null } };
+  const again = { onnx: join(dir, 'again.onnx'), packed: join(dir, 'again.sbnn'), report: join(dir, 'again.report.json'), html: join(dir, 'again.report.html') };
+  const labels: string[] = [];
+  const reused = await runWorkerJob(bundles.worker, { kind: 'export', path: model, settings: { budget: 2 }, overrides: {}, outputs: again, prior }, { onProgress: (_d, _t, l) => labels.push(l) });
+  assert.ok(!labels.some((l) => l.startsWith('curve')), `no curve built: ${labels.join(', ')}`);
+  assert.deepEqual(reused.report, local.report);
+  for (const k of ['onnx', 'packed'] as const) assert.ok(readFileSync(again[k]).equals(readFileSync(outputs[k])), k);
   rmSync(dir, { recursive: true });
 });

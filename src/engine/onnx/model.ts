@@ -44,7 +44,7 @@ export interface LoadedModel {
    * proto has no raw_data; tensorRawBytes and tensorFloat32 read it, saves write it.
    */
   deferred: Map<TensorProto, FileRange>;
-  /** With deferred tensors: the file's size and mtime at load, so a later read notices a change. */
+  /** The file's size and mtime at load: reads of deferred tensors, and later runs, notice a change. */
   stamp?: { size: number; mtimeMs: number };
 }
 
@@ -251,7 +251,7 @@ export function loadModelDeferred(path: string, minBytes = DEFERRED_MIN_BYTES): 
 export function loadModel(path: string): LoadedModel {
   // Read into a buffer with 3 spare bytes: once parsed, the file is moved by the shift that puts
   // the most float32 raw_data on a 4-byte boundary, where tensorFloat32 returns views, not copies.
-  const { fd, size: fileSize } = openModelFile(path);
+  const { fd, size: fileSize, mtimeMs } = openModelFile(path);
   const buf = Buffer.allocUnsafeSlow(fileSize + 3);
   let size = 0;
   try {
@@ -265,11 +265,12 @@ export function loadModel(path: string): LoadedModel {
   } finally {
     closeSync(fd);
   }
+  const stamp = { size: fileSize, mtimeMs };
   const m = loadModelBytes(path, buf.subarray(0, size));
   const shift = bestAlignmentShift(m);
-  if (shift === 0) return m;
+  if (shift === 0) return { ...m, stamp };
   buf.copyWithin(shift, 0, size);
-  return loadModelBytes(path, buf.subarray(shift, shift + size));
+  return { ...loadModelBytes(path, buf.subarray(shift, shift + size)), stamp };
 }
 
 /** The shift (0-3) of the file's bytes that 4-byte-aligns the most float32 raw_data bytes. */
