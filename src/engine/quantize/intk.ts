@@ -185,18 +185,16 @@ const keyU32 = new Uint32Array(keyF64.buffer);
 /** Index of the high 32-bit word of a float64 in a Uint32Array view (platform byte order). */
 const HI = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
 
-function levelScratch(levels: number): void {
-  if (lvlPtr.length >= levels) return;
-  const n = Math.max(levels, 2 * lvlPtr.length);
+/** Sets the per-level arrays to `n` entries. */
+function allocLevels(n: number): void {
   lvlPtr = new Int32Array(n);
   lvlEnd = new Int32Array(n);
   heapKey = new Float64Array(n);
   heapLvl = new Int32Array(n);
 }
 
-function eventScratch(n: number): void {
-  if (evKey.length >= n) return;
-  const size = Math.max(n, 2 * evKey.length);
+/** Sets the per-event arrays to `size` entries. */
+function allocEvents(size: number): void {
   evKey = new Float64Array(size);
   evNum = new Float64Array(size);
   evDen = new Float64Array(size);
@@ -207,20 +205,18 @@ function eventScratch(n: number): void {
   bucketAt = new Int32Array(size + 1);
 }
 
+function levelScratch(levels: number): void {
+  if (lvlPtr.length < levels) allocLevels(Math.max(levels, 2 * lvlPtr.length));
+}
+
+function eventScratch(n: number): void {
+  if (evKey.length < n) allocEvents(Math.max(n, 2 * evKey.length));
+}
+
 /** Resets the sweep's working arrays to small (a long-lived process should not keep a big layer's worth). */
 export function releaseSweepScratch(): void {
-  lvlPtr = new Int32Array(256);
-  lvlEnd = new Int32Array(256);
-  heapKey = new Float64Array(256);
-  heapLvl = new Int32Array(256);
-  evKey = new Float64Array(4096);
-  evNum = new Float64Array(4096);
-  evDen = new Float64Array(4096);
-  evBucket = new Int32Array(4096);
-  sortKey = new Float64Array(4096);
-  sortNum = new Float64Array(4096);
-  sortDen = new Float64Array(4096);
-  bucketAt = new Int32Array(4097);
+  allocLevels(256);
+  allocEvents(4096);
 }
 
 /** High 32 bits of a float64 (for positive values, monotone in the value). */
