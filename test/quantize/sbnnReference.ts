@@ -79,3 +79,64 @@ export function extremeSumsHistogramRef(v: Float32Array, k: number): ExtremeSums
   return { sTop, tTop, tiesTop: k - gt, sBot, tBot, tiesBot: k - lt, total, sq };
 }
 
+
+// assignTwoLevel exactly as it was in plain JavaScript (commit 7c0d19b, quantize/common.ts), before
+// its loop moved into the WebAssembly kernel, kept verbatim as the reference.
+export function assignTwoLevelRef(
+  v: Float32Array,
+  q: Float32Array,
+  codes: Uint8Array,
+  top: boolean,
+  t: number,
+  ties: number,
+  alpha: number,
+  beta: number,
+): number {
+  const m = v.length;
+  const level = new Float32Array([beta, alpha]); // alpha, beta are float32 values already
+  // Two elements a step with two error sums: halves the float-add dependency chain.
+  let e0 = 0;
+  let e1 = 0;
+  // One loop for both sides: -x > -t is x < t (negation is exact).
+  const sgn = top ? 1 : -1;
+  const st = sgn * t;
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const x0 = v[i]!;
+    const x1 = v[i + 1]!;
+    const o0 = +(sgn * x0 > st);
+    const o1 = +(sgn * x1 > st);
+    const y0 = level[o0]!;
+    const y1 = level[o1]!;
+    q[i] = y0;
+    q[i + 1] = y1;
+    codes[i] = o0;
+    codes[i + 1] = o1;
+    e0 += (x0 - y0) * (x0 - y0);
+    e1 += (x1 - y1) * (x1 - y1);
+  }
+  for (; i < m; i++) {
+    const x = v[i]!;
+    const one = +(sgn * x > st);
+    const y = level[one]!;
+    q[i] = y;
+    codes[i] = one;
+    e0 += (x - y) * (x - y);
+  }
+  let err = e0 + e1;
+  if (ties > 0) {
+    // Values equal to t got beta; the first `ties` of them by index are ones.
+    const db = t - beta;
+    const da = t - alpha;
+    const change = da * da - db * db;
+    for (let i = 0; i < m && ties > 0; i++) {
+      if (v[i] === t) {
+        q[i] = alpha;
+        codes[i] = 1;
+        err += change;
+        ties--;
+      }
+    }
+  }
+  return err > 0 ? err : 0;
+}

@@ -9,6 +9,7 @@ import { bestSplit } from '../quantize/sbnn';
 import { bestSparse01 } from '../quantize/sparse01';
 import { bestTernary } from '../quantize/ternary';
 import { releaseSortScratch, sortFloat32 } from '../quantize/sort';
+import { prefixStats } from '../wasm/kernels';
 
 export interface CurveOptions {
   perChannel?: ChannelSpec | null;
@@ -112,20 +113,10 @@ export class ErrorCurve {
       const seg = sorted.subarray(a, a + m);
       sortFloat32(seg);
       const base = this.ckOff[c]!;
-      let s = 0;
-      let s2 = 0;
-      let sa = 0;
-      this.prefix[base] = 0;
-      for (let j = 0; j < m; j++) {
-        const x = seg[j]!;
-        s += x;
-        s2 += x * x;
-        sa += Math.abs(x);
-        if (((j + 1) & PREFIX_MASK) === 0) this.prefix[base + ((j + 1) >> PREFIX_SHIFT)] = s;
-      }
-      this.total[c] = s;
-      this.sq[c] = s2;
-      this.absSum[c] = sa;
+      const st = prefixStats(seg, this.prefix.subarray(base, this.ckOff[c + 1]!), PREFIX_SHIFT);
+      this.total[c] = st.total;
+      this.sq[c] = st.sq;
+      this.absSum[c] = st.absSum;
     }
   }
 

@@ -2,6 +2,7 @@
 // into per-output-channel groups, how a share of ones becomes a count, and the one assignment pass
 // that writes q, codes and the exact error.
 import { SbnnError } from '../errors';
+import { assignTwoLevel as assignTwoLevelKernel } from '../wasm/kernels';
 
 /** Per-output-channel grouping: `shape` of the tensor and the axis indexing output channels. */
 export interface ChannelSpec {
@@ -85,7 +86,7 @@ export interface GroupResult {
  * Two-level assignment used by sbnn and sparse01: the `k` ones are the values above (`top`) or
  * below the threshold `t`, plus the first `ties` values equal to `t` by index. Writes q and
  * codes and returns sum (v - q)^2 in float64 over the float32 values actually stored.
- * The main loop is branch-free (a two-entry table); the ties get a second, early-exit pass.
+ * The main loop is the WebAssembly kernel's (branch-free); the ties get a second, early-exit pass.
  */
 export function assignTwoLevel(
   v: Float32Array,
@@ -98,50 +99,18 @@ export function assignTwoLevel(
   beta: number,
 ): number {
   const m = v.length;
-  const level = new Float32Array([beta, alpha]); // alpha, beta are float32 values already
-  // Two elements a step with two error sums: halves the float-add dependency chain.
-  let e0 = 0;
-  let e1 = 0;
-  // One loop for both sides: -x > -t is x < t (negation is exact).
+  // One rule for both sides: -x > -t is x < t (negation is exact). alpha, beta are float32 values.
   const sgn = top ? 1 : -1;
-  const st = sgn * t;
-  let i = 0;
-  for (; i + 1 < m; i += 2) {
-    const x0 = v[i]!;
-    const x1 = v[i + 1]!;
-    const o0 = +(sgn * x0 > st);
-    const o1 = +(sgn * x1 > st);
-    const y0 = level[o0]!;
-    const y1 = level[o1]!;
-    q[i] = y0;
-    q[i + 1] = y1;
-    codes[i] = o0;
-    codes[i + 1] = o1;
-    e0 += (x0 - y0) * (x0 - y0);
-    e1 += (x1 - y1) * (x1 - y1);
-  }
-  for (; i < m; i++) {
-    const x = v[i]!;
-    const one = +(sgn * x > st);
-    const y = level[one]!;
-    q[i] = y;
-    codes[i] = one;
-    e0 += (x - y) * (x - y);
-  }
-  let err = e0 + e1;
-  if (ties > 0) {
-    // Values equal to t got beta; the first `ties` of them by index are ones.
-    const db = t - beta;
-    const da = t - alpha;
-    const change = da * da - db * db;
-    for (let i = 0; i < m && ties > 0; i++) {
-      if (v[i] === t) {
-        q[i] = alpha;
-        codes[i] = 1;
-        err += change;
-        ties--;
-      }
-    }
+  const r = assignTwoLevelKernel(v, q, codes, { sgn, st: sgn * t, beta, alpha, t, ties: Math.max(0, ties) });
+  let err = r.error;
+  // Values equal to t got beta; the first `ties` of them by index are ones.
+  const db = t - beta;
+  const da = t - alpha;
+  const change = da * da - db * db;
+  for (const i of r.tieIndices) {
+    q[i] = alpha;
+    codes[i] = 1;
+    err += change;
   }
   return err > 0 ? err : 0;
 }

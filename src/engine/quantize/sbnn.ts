@@ -3,6 +3,7 @@
 // takes the k largest or the k smallest values; O(n) by selection. With k free the optimum is the
 // best split of the sorted values (exact 1-D two-means), and the ones are the minority side.
 import { quickselect } from './select';
+import { extremeGather, keyHistogram } from '../wasm/kernels';
 import { sortFloat32 } from './sort';
 import { assignTwoLevel, moments, sbnnOnes, twoLevelError, type GroupResult } from './common';
 
@@ -65,55 +66,24 @@ function bucketEdge(bucket: number, low: number): number {
 /**
  * Big groups: a histogram of the top 16 bits of the order-preserving float key finds the buckets
  * holding the k-th largest and k-th smallest values; a second pass sums everything beyond them and
- * gathers just those two buckets, where quickselect finishes. No copy of the group, O(n).
+ * gathers just those two buckets, where quickselect finishes. O(n); the group streams through the
+ * kernels in small chunks, never copied whole.
  */
 export function extremeSumsHistogram(v: Float32Array, k: number): ExtremeSums {
-  const m = v.length;
-  const bits = new Int32Array(v.buffer, v.byteOffset, m);
   const counts = new Int32Array(65536);
-  let total = 0;
-  let sq = 0;
-  for (let i = 0; i < m; i++) {
-    // Top 16 bits of the order-preserving key, without a branch on the sign (random signs
-    // mispredict half the time): -0 is keyed as +0, then negatives flip all bits, the rest the sign.
-    let b = bits[i]!;
-    if (b === -2147483648) b = 0;
-    counts[(b ^ ((b >> 31) | -2147483648)) >>> 16]!++;
-    const x = v[i]!;
-    total += x;
-    sq += x * x;
-  }
+  // Both passes run in the WebAssembly kernels (src/engine/wasm/assembly/kernels.ts).
+  const { total, sq } = keyHistogram(v, counts);
   let bt = 65535;
   let above = 0;
   while (above + counts[bt]! < k) above += counts[bt--]!;
   let bb = 0;
   let below = 0;
   while (below + counts[bb]! < k) below += counts[bb++]!;
-  const gT = new Float32Array(counts[bt]! + 1); // + 1: room for the branch-free loop's extra write
-  const gB = new Float32Array(counts[bb]! + 1);
   // Bucket membership by float comparison against each bucket's value range.
-  const hiT = bucketEdge(bt, 0xffff);
-  const loT = bucketEdge(bt, 0);
-  const hiB = bucketEdge(bb, 0xffff);
-  const loB = bucketEdge(bb, 0);
-  let nT = 0;
-  let nB = 0;
-  let sAbove = 0;
-  let sBelow = 0;
-  // Branch-free: beyond-threshold values add x * 1, the rest x * 0 (a zero that leaves every sum
-  // as it was, since the sums start at +0), and the two threshold buckets take a write that only
-  // advances their count when the value belongs (one spare slot takes the write after the last).
-  for (let i = 0; i < m; i++) {
-    const x = v[i]!;
-    const isAbove = +(x > hiT);
-    const isBelow = +(x < loB);
-    sAbove += x * isAbove;
-    sBelow += x * isBelow;
-    gT[nT] = x;
-    nT += +(x >= loT) & (isAbove ^ 1);
-    gB[nB] = x;
-    nB += +(x <= hiB) & (isBelow ^ 1);
-  }
+  const bounds = { hiT: bucketEdge(bt, 0xffff), loT: bucketEdge(bt, 0), hiB: bucketEdge(bb, 0xffff), loB: bucketEdge(bb, 0) };
+  const { sAbove, sBelow, gT, gB } = extremeGather(v, bounds, counts[bt]!, counts[bb]!);
+  const nT = gT.length;
+  const nB = gB.length;
   const rTop = k - above;
   const tTop = quickselect(gT, nT - rTop, 0, nT);
   let sTop = sAbove;
