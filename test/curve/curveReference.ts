@@ -6,7 +6,10 @@
 import type { LayerOption } from '../../src/shared/report';
 import { layerBits, type MaskKind } from '../../src/engine/bits/index';
 import { groupIndices, groupLayout, sbnnOnes, sparse01Ones, twoLevelError, type ChannelSpec } from '../../src/engine/quantize/common';
-import { absPrefix, countDistinct, intLevels, searchIntScale, type IntSearchData } from '../../src/engine/quantize/intk';
+import { intLevels, type IntSearchData } from '../../src/engine/quantize/intk';
+// The scale search by the reference too (bit-identical to the engine's, tested in intkFast), on
+// plain arrays: the engine's own search only runs on data in its kernel workspace.
+import { absPrefixRef as absPrefix, countDistinctRef as countDistinct, searchIntScaleRef as searchIntScale } from '../quantize/intkReference';
 import { bestSplit } from '../../src/engine/quantize/sbnn';
 import { bestSparse01 } from '../../src/engine/quantize/sparse01';
 import { bestTernary } from '../../src/engine/quantize/ternary';

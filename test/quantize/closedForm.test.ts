@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { quantize, type QuantResult } from '../../src/engine/quantize/index';
 import { sbnnOnes, sparse01Ones } from '../../src/engine/quantize/common';
-import { searchIntScale, sweepIntScale, absPrefix, intErrorAt } from '../../src/engine/quantize/intk';
+import { searchIntScale, sweepIntScale, intSearchData, intErrorAt } from '../../src/engine/quantize/intk';
 import { DISTS, mulberry32, sample } from '../helpers/rng';
 import { bruteBnn, bruteSbnn, bruteSparse01, bruteTernary, gridInt, intErrorDirect } from '../helpers/brute';
 import type { Method } from '../../src/shared/report';
@@ -106,7 +106,7 @@ test('intK scale search is at least as good as a fine brute-force grid', () => {
   for (const { w, n, dist } of cases(16)) {
     for (const [method, L] of [['int2', 1], ['int4', 7], ['int8', 127]] as const) {
       const abs = Float32Array.from(w, Math.abs).sort();
-      const found = searchIntScale({ abs, ...absPrefix(abs) }, L);
+      const found = searchIntScale(intSearchData(abs), L);
       // The search's own error model is exact for its scale.
       close(found.error, intErrorDirect(w, found.scale, L), `${method} model n=${n}`, 1e-9, 1e-13);
       const grid = gridInt(w, L);
@@ -135,7 +135,7 @@ test('intK on larger tensors (exact sweep at n=400, windowed search at n=3000) b
     const w = sample(r, n, dist);
     for (const L of [1, 7, 127]) {
       const abs = Float32Array.from(w, Math.abs).sort();
-      const d = { abs, ...absPrefix(abs) };
+      const d = intSearchData(abs);
       const found = searchIntScale(d, L);
       const grid = gridInt(w, L, 4000);
       assert.ok(found.error <= grid * (1 + 1e-9) + 1e-15, `n=${n} L=${L} ${dist}: ${found.error} > ${grid}`);

@@ -2,14 +2,19 @@
 // errors, same Lloyd updates, same scales (the reference is kept verbatim in intkReference.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { absPrefix, countDistinct, intErrorAt, searchIntScale, searchIntScaleDirect, sweepIntScale, sweepIntScaleHeap, type IntSearchData } from '../../src/engine/quantize/intk';
-import { intErrorAtRef, searchIntScaleRef, sweepIntScaleRef } from './intkReference';
+import { intErrorAt, intSearchData, searchIntScale, searchIntScaleDirect, sweepIntScale, sweepIntScaleHeap, type IntSearchData } from '../../src/engine/quantize/intk';
+import { absPrefixRef, countDistinctRef, intErrorAtRef, searchIntScaleRef, sweepIntScaleRef } from './intkReference';
 import { DISTS, mulberry32, normal, sample } from '../helpers/rng';
+import { absAscending, absWorkspace, workspaceIntErrorAt } from '../../src/engine/wasm/kernels';
 
-/** Sorted |w| of `w` with prefix sums, as the curve and quantize() build it. */
-function searchData(w: Float32Array): IntSearchData {
+/**
+ * Sorted |w| of `w` with prefix sums, as quantize() builds it: in the kernel workspace (valid until
+ * the next one), and, for the references, in plain arrays built the old way (`plain`).
+ */
+function searchData(w: Float32Array): IntSearchData & { plain: IntSearchData } {
   const abs = Float32Array.from(w, Math.abs).sort();
-  return { abs, ...absPrefix(abs), distinct: countDistinct(abs) };
+  const plain = { abs, ...absPrefixRef(abs), distinct: countDistinctRef(abs) };
+  return { ...intSearchData(abs), plain };
 }
 
 /**
@@ -53,7 +58,7 @@ test('intErrorAt equals the reference bit for bit, at breakpoints, zero and tiny
       for (let i = 0; i < 20; i++) scales.push(d.abs[Math.floor(r() * m)]! / (Math.floor(r() * L) + 0.5));
       for (const s of scales) {
         const a = intErrorAt(d, L, s);
-        const b = intErrorAtRef(d, L, s);
+        const b = intErrorAtRef(d.plain, L, s);
         assert.equal(a.error, b.error, `${name} L=${L} s=${s} error`);
         assert.equal(a.lloyd, b.lloyd, `${name} L=${L} s=${s} lloyd`);
         checked++;
@@ -61,6 +66,40 @@ test('intErrorAt equals the reference bit for bit, at breakpoints, zero and tiny
     }
   }
   assert.ok(checked > 5000);
+});
+
+test('absAscending merges a signed group into sorted |w| with prefix sums and distinct count, bit for bit, and intErrorAt runs on it', () => {
+  let checked = 0;
+  for (const { name, d, r } of tensors(33, [1, 2, 5, 30, 257, 3000, 70_000])) {
+    const m = d.plain.abs.length;
+    const max = d.plain.abs[m - 1]!;
+    // A signed group with the same |w| (random signs on the nonzero values), ascending.
+    const seg = Float32Array.from(d.plain.abs, (x) => (x > 0 && r() < 0.5 ? -x : x)).sort();
+    const ws = absWorkspace(m + 5);
+    const distinct = absAscending(seg, ws);
+    const k: IntSearchData = { abs: ws.abs.subarray(0, m), p1: ws.p1.subarray(0, m + 1), p2: ws.p2.subarray(0, m + 1), distinct };
+    assert.deepEqual(k.abs, d.plain.abs, `${name} abs`);
+    assert.deepEqual(k.p1, d.plain.p1, `${name} p1`);
+    assert.deepEqual(k.p2, d.plain.p2, `${name} p2`);
+    assert.equal(distinct, d.plain.distinct, `${name} distinct`);
+    for (const L of LEVELS) {
+      const scales = [0, 1e-30, max, 2 * max, max / L, Number.MIN_VALUE];
+      for (let i = 0; i < 10; i++) scales.push(r() * 2 * max);
+      for (let i = 0; i < 10; i++) scales.push(d.plain.abs[Math.floor(r() * m)]! / (Math.floor(r() * L) + 0.5));
+      for (const s of scales) {
+        const a = workspaceIntErrorAt(k, L, s);
+        assert.ok(a, `${name}: data in the workspace goes to the kernel`);
+        const b = intErrorAtRef(d.plain, L, s);
+        assert.ok(Object.is(a.error, b.error), `${name} L=${L} s=${s} error ${a.error} vs ${b.error}`);
+        assert.ok(Object.is(a.lloyd, b.lloyd), `${name} L=${L} s=${s} lloyd`);
+        checked++;
+      }
+    }
+  }
+  const elsewhere = searchData(new Float32Array([1, 2])).plain;
+  assert.equal(workspaceIntErrorAt(elsewhere, 3, 1), null, 'data outside the workspace is not the kernel\'s');
+  assert.throws(() => intErrorAt(elsewhere, 3, 1), /kernel workspace/);
+  assert.ok(checked > 3000);
 });
 
 test('sweepIntScale (bucketed) and sweepIntScaleHeap equal the reference sweep on full ranges and windows', () => {
@@ -78,7 +117,7 @@ test('sweepIntScale (bucketed) and sweepIntScaleHeap equal the reference sweep o
       // A window edge on a breakpoint.
       windows.push([d.abs[m >> 1]! / (L - 0.5), (2 * d.abs[m - 1]!) / (L - 0.5)]);
       for (const [lo, hi] of windows) {
-        const want = sweepIntScaleRef(d, L, lo, hi);
+        const want = sweepIntScaleRef(d.plain, L, lo, hi);
         const fast = sweepIntScale(d, L, lo, hi);
         const heap = sweepIntScaleHeap(d, L, lo, hi);
         assert.equal(fast.scale, want.scale, `${name} L=${L} [${lo}, ${hi}] scale`);
@@ -94,7 +133,7 @@ test('searchIntScale equals the reference search (exact sweep, dense search and 
   for (const { name, d } of tensors(33, [1, 3, 9, 25, 120, 481, 2304, 20000])) {
     for (const L of LEVELS) {
       for (const opts of [{}, { exactLimit: 0 }, { exactLimit: 0, window: 0 }, { exactLimit: 0, window: 64 }]) {
-        const want = searchIntScaleRef(d, L, opts);
+        const want = searchIntScaleRef(d.plain, L, opts);
         const got = searchIntScale(d, L, opts);
         assert.equal(got.scale, want.scale, `${name} L=${L} ${JSON.stringify(opts)} scale`);
         assert.equal(got.error, want.error, `${name} L=${L} ${JSON.stringify(opts)} error`);
@@ -124,7 +163,7 @@ test('searchIntScale memo: a repeat of the same values (a fresh copy) gives the 
       const bits = new Int32Array(v.buffer);
       bits[at]!++;
       const changed = searchIntScale(searchData(v), L);
-      const want = searchIntScaleRef(searchData(v), L);
+      const want = searchIntScaleRef(searchData(v).plain, L);
       assert.equal(changed.scale, want.scale, `rep ${rep} L=${L} changed scale`);
       assert.equal(changed.error, want.error, `rep ${rep} L=${L} changed error`);
     }

@@ -26,6 +26,27 @@ function gallop(a: Float32Array, x: number, lo: number, hi: number): number {
   return lowerBound(a, x, prev + 1, Math.min(hi, lo + step));
 }
 
+// absPrefix as it was in quantize/intk.ts (commit 7c0d19b), before the prefix sums moved into the
+// WebAssembly kernel: references build their search data in plain arrays with it.
+/** Prefix sums P1[i] = sum_{j<i} a_j and P2[i] = sum_{j<i} a_j^2 over ascending |w| (into `out` when big enough). */
+export function absPrefixRef(abs: Float32Array, out?: { p1: Float64Array; p2: Float64Array }): { p1: Float64Array; p2: Float64Array } {
+  const m = abs.length;
+  const p1 = out && out.p1.length > m ? out.p1.subarray(0, m + 1) : new Float64Array(m + 1);
+  const p2 = out && out.p2.length > m ? out.p2.subarray(0, m + 1) : new Float64Array(m + 1);
+  p1[0] = 0;
+  p2[0] = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < m; i++) {
+    const x = abs[i]!;
+    s1 += x;
+    s2 += x * x;
+    p1[i + 1] = s1;
+    p2[i + 1] = s2;
+  }
+  return { p1, p2 };
+}
+
 /** Distinct values of an ascending array. */
 export function countDistinctRef(a: Float32Array): number {
   if (a.length === 0) return 0;

@@ -1,11 +1,14 @@
 // The branch-free histogram path of the fixed-p sbnn/sparse01 closed form must give exactly what
 // the previous code gave (kept verbatim in sbnnReference.ts): sums, thresholds, tie counts, moments.
 // The same for the two-level assignment, whose loop streams through the WebAssembly kernel in
-// chunks of 2^15 values: lengths around and across chunk ends, ties in several chunks.
+// chunks of 2^15 values: lengths around and across chunk ends, ties in several chunks; and for the
+// free-optimum scans, which moved into the kernel too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extremeSumsHistogram } from '../../src/engine/quantize/sbnn';
-import { assignTwoLevelRef, extremeSumsHistogramRef } from './sbnnReference';
+import { assignTwoLevelRef, bestSparse01Ref, bestSplitRef, bestTernaryRef, extremeSumsHistogramRef } from './sbnnReference';
+import { bestSplit, extremeSumsHistogram } from '../../src/engine/quantize/sbnn';
+import { bestSparse01 } from '../../src/engine/quantize/sparse01';
+import { bestTernary } from '../../src/engine/quantize/ternary';
 import { assignTwoLevel } from '../../src/engine/quantize/common';
 import { DISTS, mulberry32, sample } from '../helpers/rng';
 
@@ -60,4 +63,35 @@ test('assignTwoLevel equals the plain JavaScript reference bit for bit, across k
     }
   }
   assert.ok(cases > 200);
+});
+
+test('the free-optimum scans (bestSplit, bestSparse01, bestTernary) equal their JavaScript references bit for bit', () => {
+  const r = mulberry32(47);
+  let cases = 0;
+  for (const n of [1, 2, 3, 17, 1000, 65_537]) {
+    for (const dist of DISTS) {
+      const a = sample(r, n, dist);
+      for (let i = 3; i < n; i += 11) a[i] = a[i - 3]!; // ties
+      a.sort();
+      let total = 0;
+      let sq = 0;
+      for (const x of a) {
+        total += x;
+        sq += x * x;
+      }
+      const label = `${dist} n=${n}`;
+      assert.equal(bestSplit(a, total, sq), bestSplitRef(a, total, sq), label);
+      const s01 = bestSparse01(a);
+      const s01Ref = bestSparse01Ref(a);
+      assert.deepEqual(s01, s01Ref, label);
+      assert.ok(Object.is(s01.s, s01Ref.s), label);
+      const abs = Float32Array.from(a, Math.abs).sort();
+      const t = bestTernary(abs);
+      const tRef = bestTernaryRef(abs);
+      assert.deepEqual(t, tRef, label);
+      assert.ok(Object.is(t.s, tRef.s), label);
+      cases++;
+    }
+  }
+  assert.ok(cases >= 30);
 });

@@ -140,3 +140,79 @@ export function assignTwoLevelRef(
   }
   return err > 0 ? err : 0;
 }
+
+// The free-optimum scans as they were in plain JavaScript (commit 7c0d19b: quantize/sbnn.ts,
+// sparse01.ts, ternary.ts), before they moved into the WebAssembly kernel, kept verbatim as references.
+export function bestSplitRef(a: Float32Array, total: number, sq: number): number {
+  // Minimizing sq - s^2/k - r^2/(m-k) = maximizing (s^2 (m-k) + r^2 k) / (k (m-k)); fractions
+  // are compared by cross-multiplying (no division in the hot loop). `sq` is implied.
+  void sq;
+  const m = a.length;
+  let s = 0;
+  let best = 1;
+  let bestNum = -1;
+  let bestDen = 1;
+  for (let k = 1; k < m; k++) {
+    s += a[k - 1]!;
+    const r = total - s;
+    const mk = m - k;
+    const num = s * s * mk + r * r * k;
+    const den = k * mk;
+    if (num * bestDen > bestNum * den) {
+      bestNum = num;
+      bestDen = den;
+      best = k;
+    }
+  }
+  return best;
+}
+
+export function bestSparse01Ref(a: Float32Array): { k: number; top: boolean; s: number } {
+  // S^2/k compared by cross-multiplying (no division, no allocation in the loops).
+  const m = a.length;
+  let bestK = m;
+  let bestTop = true;
+  let bestS = 0;
+  let bestSq = -1;
+  let s = 0;
+  for (let k = 1; k <= m; k++) {
+    s += a[m - k]!;
+    if (s * s * bestK > bestSq * k) {
+      bestSq = s * s;
+      bestK = k;
+      bestS = s;
+    }
+  }
+  s = 0;
+  for (let k = 1; k <= m; k++) {
+    s += a[k - 1]!;
+    if (s * s * bestK > bestSq * k) {
+      bestSq = s * s;
+      bestK = k;
+      bestS = s;
+      bestTop = false;
+    }
+  }
+  return { k: bestK, top: bestTop, s: bestS };
+}
+
+export function bestTernaryRef(abs: Float32Array): { j: number; s: number } {
+  // A_j^2/j compared by cross-multiplying (no division in the loop); j = 0 (all zero) unless
+  // some j gains.
+  const m = abs.length;
+  let a = 0;
+  let bestJ = 0;
+  let bestS = 0;
+  let bestSq = 0;
+  let bestDen = 1;
+  for (let j = 1; j <= m; j++) {
+    a += abs[m - j]!;
+    if (a * a * bestDen > bestSq * j) {
+      bestSq = a * a;
+      bestDen = j;
+      bestJ = j;
+      bestS = a;
+    }
+  }
+  return { j: bestJ, s: bestS };
+}

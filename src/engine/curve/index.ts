@@ -9,7 +9,7 @@ import { bestSplit } from '../quantize/sbnn';
 import { bestSparse01 } from '../quantize/sparse01';
 import { bestTernary } from '../quantize/ternary';
 import { releaseSortScratch, sortFloat32 } from '../quantize/sort';
-import { prefixStats } from '../wasm/kernels';
+import { absAscending, absWorkspace, intRunErrors, prefixStats, releaseAbsWorkspace, workspaceFill } from '../wasm/kernels';
 
 export interface CurveOptions {
   perChannel?: ChannelSpec | null;
@@ -29,11 +29,6 @@ export interface IntCurvePoint {
 const PREFIX_SHIFT = 4;
 const PREFIX_STRIDE = 1 << PREFIX_SHIFT;
 const PREFIX_MASK = PREFIX_STRIDE - 1;
-
-/** Shared working arrays for sorted |w| and its prefix sums, up to 2^22 values (48 MB). */
-const WORK_POOL_MAX = 1 << 22;
-let workPool: { abs: Float32Array; p1: Float64Array; p2: Float64Array } | null = null;
-let workLease: object | null = null;
 
 export class ErrorCurve {
   /** Weights in the tensor, pruned ones included. */
@@ -253,70 +248,27 @@ export class ErrorCurve {
     return this.kept > 0 ? pos / this.kept : 0;
   }
 
-  private absCache: { c: number; data: IntSearchData; lease: object | null } | null = null;
+  private absCache: { c: number; data: IntSearchData; fill: number } | null = null;
 
   /** Sorted |w| of group c with prefix sums; the last group's is kept for the next caller. */
   private absData(c: number): IntSearchData {
     const hit = this.absCache;
-    if (hit?.c === c && (hit.lease === null || hit.lease === workLease)) return hit.data;
+    // One workspace (in the kernels' memory) serves every curve and quantize(): the data is
+    // rebuilt per group, and fresh arrays mostly fed the garbage collector. The fill number tells
+    // whether anyone filled it since (then this curve rebuilds instead of reading their data).
+    if (hit?.c === c && hit.fill === workspaceFill()) return hit.data;
     const m = this.size[c]!;
-    // Working arrays come from a shared pool (they are rebuilt per layer, and fresh ones mostly
-    // fed the garbage collector); a lease marks which curve holds it, so a curve whose pool was
-    // taken by another rebuilds its data instead of reading someone else's.
-    const pooled = m <= WORK_POOL_MAX;
-    if (pooled && (!workPool || workPool.abs.length < m)) {
-      const size = Math.min(WORK_POOL_MAX, Math.max(m, 1 << 16));
-      workPool = { abs: new Float32Array(size), p1: new Float64Array(size + 1), p2: new Float64Array(size + 1) };
-    }
-    const lease = pooled ? (workLease = {}) : null;
-    const data = this.absAscending(c, pooled ? workPool! : { abs: new Float32Array(m), p1: new Float64Array(m + 1), p2: new Float64Array(m + 1) });
+    const ws = absWorkspace(m);
+    const distinct = absAscending(this.seg(c), ws);
+    const data = { abs: ws.abs.subarray(0, m), p1: ws.p1.subarray(0, m + 1), p2: ws.p2.subarray(0, m + 1), distinct };
     // Per tensor, ternary() and intErrors() share it; per channel the groups stream through.
-    this.absCache = { c, data, lease };
+    this.absCache = { c, data, fill: workspaceFill() };
     return data;
   }
 
   /** Drops cached working data (the sorted |w| of one group). */
   releaseScratch(): void {
     this.absCache = null;
-  }
-
-  /**
-   * Ascending |w| of group c, merged from the signed sort in O(m) (no second sort), with the
-   * prefix sums of |w| and w^2 and the count of distinct values taken in the same pass (the same
-   * float64 sequences absPrefix and countDistinct compute).
-   */
-  private absAscending(c: number, out: { abs: Float32Array; p1: Float64Array; p2: Float64Array }): IntSearchData {
-    const seg = this.seg(c);
-    const m = seg.length;
-    const a = out.abs.subarray(0, m);
-    const p1 = out.p1.subarray(0, m + 1);
-    const p2 = out.p2.subarray(0, m + 1);
-    // Negatives in reverse and non-negatives forward are both ascending in |w|: merge them.
-    let neg = 0;
-    while (neg < m && seg[neg]! < 0) neg++;
-    let i = neg - 1;
-    let j = neg;
-    let s1 = 0;
-    let s2 = 0;
-    let distinct = 0;
-    let prev = NaN;
-    p1[0] = 0;
-    p2[0] = 0;
-    for (let t = 0; t < m; t++) {
-      let x: number;
-      if (j >= m || (i >= 0 && -seg[i]! <= seg[j]!)) x = -seg[i--]!;
-      else x = seg[j++]!;
-      a[t] = x;
-      // As absPrefix reads it back: the float32 value.
-      const v = a[t]!;
-      s1 += v;
-      s2 += v * v;
-      p1[t + 1] = s1;
-      p2[t + 1] = s2;
-      if (v !== prev) distinct++;
-      prev = v;
-    }
-    return { abs: a, p1, p2, distinct };
   }
 
   /** Ternary {-a, 0, +a} at the exact optimal threshold, with its [-a, 0, +a] histogram. */
@@ -380,49 +332,20 @@ export class ErrorCurve {
         const m = this.size[c]!;
         if (m === 0) continue;
         const data = this.absData(c);
-        const seg = this.seg(c);
-        for (const r of res) {
-          const L = r.L;
-          const s = Math.fround(searchIntScale(data, L).scale);
-          r.scales[c] = s;
-          // The signed level is monotone in x, so over the sorted group each level is one run:
-          // find each run's end by binary search with the very level function quantize() applies
-          // per weight, then sum the run's error against its float32 value.
-          const counts = r.counts;
-          let e = 0;
-          let i = 0;
-          while (i < m) {
-            const sl = signedLevel(seg[i]!, s, L);
-            let lo = i + 1;
-            let hi = m;
-            while (lo < hi) {
-              const mid = (lo + hi) >>> 1;
-              if (signedLevel(seg[mid]!, s, L) === sl) lo = mid + 1;
-              else hi = mid;
-            }
-            const q = Math.fround(sl * s);
-            for (let j = i; j < lo; j++) {
-              const d = seg[j]! - q;
-              e += d * d;
-            }
-            counts[sl + L]! += lo - i;
-            i = lo;
-          }
-          r.error += e;
-        }
+        for (const r of res) r.scales[c] = Math.fround(searchIntScale(data, r.L).scale);
+        // Each level is one run of the sorted group: the kernel finds each run's end by binary
+        // search with the very level function quantize() applies per weight, then sums the run's
+        // error against its float32 value.
+        const errors = intRunErrors(
+          this.seg(c),
+          res.map((r) => ({ scale: r.scales[c]!, levels: r.L, counts: r.counts })),
+        );
+        res.forEach((r, i) => (r.error += errors[i]!));
       }
       for (const r of res) this.intCache.set(r.bits, { error: r.error, counts: r.counts, scales: r.scales });
     }
     return bitsList.map((b) => this.intCache.get(b)!);
   }
-}
-
-/** quantize()'s level of x at scale s (see intLevel), with its sign. */
-function signedLevel(x: number, s: number, L: number): number {
-  if (!(s > 0)) return 0;
-  let l = Math.floor(Math.abs(x) / s + 0.5);
-  if (l > L) l = L;
-  return x < 0 && l > 0 ? -l : l;
 }
 
 /** First index with a[i] >= x. */
@@ -454,8 +377,7 @@ function upperBound(a: Float32Array, x: number): number {
  * keys, int-scale sweep events): tens of MB for a big layer, not worth keeping between jobs.
  */
 export function releaseCurveScratch(): void {
-  workPool = null;
-  workLease = null;
+  releaseAbsWorkspace();
   releaseSweepScratch();
   releaseSortScratch();
 }

@@ -1,30 +1,25 @@
 // Symmetric uniform intK: q = s * clamp(round(w / s), -L, L), L = 2^(K-1) - 1.
 // The error as a function of s is piecewise quadratic with n*L breakpoints: small groups get the
 // exact optimum by sweeping all breakpoints; big ones a near-exact search (see searchIntScale).
-// With |w| sorted and prefix sums of |w| and w^2 the error at any s costs O(L log n).
+// With |w| sorted and prefix sums of |w| and w^2 the error at any s costs O(L log n) (a kernel).
 // Tests compare both paths against a fine brute-force grid.
 import type { GroupResult } from './common';
 import { sortFloat32 } from './sort';
+import { absAscending, absWorkspace, workspaceIntErrorAt } from '../wasm/kernels';
 
 export const intLevels = (bits: number): number => 2 ** (bits - 1) - 1;
 
-/** Prefix sums P1[i] = sum_{j<i} a_j and P2[i] = sum_{j<i} a_j^2 over ascending |w| (into `out` when big enough). */
-export function absPrefix(abs: Float32Array, out?: { p1: Float64Array; p2: Float64Array }): { p1: Float64Array; p2: Float64Array } {
+/**
+ * Search data for ascending |w| (`abs`, float32, non-negative): the values with their prefix sums
+ * of |w| and w^2 and their distinct count, in the WebAssembly kernels' workspace, where intErrorAt
+ * runs. Valid until the workspace is filled again (by this or by an error curve).
+ */
+export function intSearchData(abs: Float32Array): IntSearchData {
   const m = abs.length;
-  const p1 = out && out.p1.length > m ? out.p1.subarray(0, m + 1) : new Float64Array(m + 1);
-  const p2 = out && out.p2.length > m ? out.p2.subarray(0, m + 1) : new Float64Array(m + 1);
-  p1[0] = 0;
-  p2[0] = 0;
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < m; i++) {
-    const x = abs[i]!;
-    s1 += x;
-    s2 += x * x;
-    p1[i + 1] = s1;
-    p2[i + 1] = s2;
-  }
-  return { p1, p2 };
+  const ws = absWorkspace(m);
+  // Ascending non-negative values are their own |w| order: the merge copies them through.
+  const distinct = absAscending(abs, ws);
+  return { abs: ws.abs.subarray(0, m), p1: ws.p1.subarray(0, m + 1), p2: ws.p2.subarray(0, m + 1), distinct };
 }
 
 /** First index i in [lo, hi) with a[i] >= x (hi if none). */
@@ -35,18 +30,6 @@ function lowerBound(a: Float32Array, x: number, lo: number, hi: number): number 
     else hi = mid;
   }
   return lo;
-}
-
-/** lowerBound from `lo` by galloping: O(log d) for an answer d past lo (level bins are short). */
-function gallop(a: Float32Array, x: number, lo: number, hi: number): number {
-  if (lo >= hi || a[lo]! >= x) return lo;
-  let step = 1;
-  let prev = lo;
-  while (lo + step < hi && a[lo + step]! < x) {
-    prev = lo + step;
-    step *= 2;
-  }
-  return lowerBound(a, x, prev + 1, Math.min(hi, lo + step));
 }
 
 export interface IntSearchData {
@@ -65,86 +48,16 @@ export function countDistinct(a: Float32Array): number {
   return d;
 }
 
-/** Exact (float64) error of scale s over ascending |w|, plus the Lloyd update for its levels. */
-export function intErrorAt(d: IntSearchData, levels: number, s: number): { error: number; lloyd: number } {
-  const { abs, p1, p2 } = d;
-  const m = abs.length;
-  if (m <= SCAN_MAX) return intErrorAtScan(d, levels, s);
-  let err = 0;
-  let num = 0;
-  let den = 0;
-  let lo = 0;
-  // Level l holds abs in [(l - 0.5) s, (l + 0.5) s) (the products as computed, last level open).
-  // Empty levels add nothing, so the walk jumps from each run straight to the level of the next
-  // value: at most min(m, L + 1) steps instead of L + 1, the same sums in the same order.
-  let l = 0;
-  while (lo < m) {
-    const x = abs[lo]!;
-    if (l < levels && x >= (l + 0.5) * s) {
-      let g = Math.floor(x / s + 0.5);
-      if (!(g <= levels)) g = levels; // also NaN (0 / 0)
-      if (g <= l) g = l + 1;
-      while (g > l + 1 && x < (g - 0.5) * s) g--;
-      while (g < levels && x >= (g + 0.5) * s) g++;
-      l = g;
-    }
-    const hi = l === levels ? m : gallop(abs, (l + 0.5) * s, lo, m);
-    const cnt = hi - lo;
-    const s1 = p1[hi]! - p1[lo]!;
-    const s2 = p2[hi]! - p2[lo]!;
-    const ql = l * s;
-    err += s2 - 2 * ql * s1 + cnt * ql * ql;
-    num += l * s1;
-    den += l * l * cnt;
-    lo = hi;
-    l++;
-  }
-  return { error: err > 0 ? err : 0, lloyd: den > 0 ? num / den : s };
-}
-
-/** Groups up to this size find level ends by a linear scan (levels hold a few values each). */
-const SCAN_MAX = 1024;
-
 /**
- * intErrorAt for small groups: the same runs (a level ends at the first value >= (l + 0.5) s),
- * the same jumps over empty levels and the same sums in the same order, but each run's end is
- * found by stepping through the values instead of galloping.
+ * Exact (float64) error of scale s over ascending |w|, plus the Lloyd update for its levels: by
+ * the kernel (src/engine/wasm/assembly/kernels.ts), over data from intSearchData or an error
+ * curve. Level l holds |w| in [(l - 0.5) s, (l + 0.5) s) (last level open); empty levels are
+ * jumped over, so a call costs O(min(m, L) log m).
  */
-function intErrorAtScan(d: IntSearchData, levels: number, s: number): { error: number; lloyd: number } {
-  const { abs, p1, p2 } = d;
-  const m = abs.length;
-  let err = 0;
-  let num = 0;
-  let den = 0;
-  let lo = 0;
-  let l = 0;
-  while (lo < m) {
-    const x = abs[lo]!;
-    if (l < levels && x >= (l + 0.5) * s) {
-      let g = Math.floor(x / s + 0.5);
-      if (!(g <= levels)) g = levels; // also NaN (0 / 0)
-      if (g <= l) g = l + 1;
-      while (g > l + 1 && x < (g - 0.5) * s) g--;
-      while (g < levels && x >= (g + 0.5) * s) g++;
-      l = g;
-    }
-    let hi = m;
-    if (l !== levels) {
-      const bound = (l + 0.5) * s;
-      hi = lo + 1;
-      while (hi < m && abs[hi]! < bound) hi++;
-    }
-    const cnt = hi - lo;
-    const s1 = p1[hi]! - p1[lo]!;
-    const s2 = p2[hi]! - p2[lo]!;
-    const ql = l * s;
-    err += s2 - 2 * ql * s1 + cnt * ql * ql;
-    num += l * s1;
-    den += l * l * cnt;
-    lo = hi;
-    l++;
-  }
-  return { error: err > 0 ? err : 0, lloyd: den > 0 ? num / den : s };
+export function intErrorAt(d: IntSearchData, levels: number, s: number): { error: number; lloyd: number } {
+  const r = workspaceIntErrorAt(d, levels, s);
+  if (!r) throw new Error('intErrorAt: search data must live in the kernel workspace (see intSearchData)');
+  return r;
 }
 
 const GOLDEN = (Math.sqrt(5) - 1) / 2;
@@ -640,7 +553,7 @@ export function intGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, bi
   const abs = scratch(m);
   for (let i = 0; i < m; i++) abs[i] = Math.abs(v[i]!);
   sortFloat32(abs);
-  const s = Math.fround(searchIntScale({ abs, ...absPrefix(abs) }, levels).scale);
+  const s = Math.fround(searchIntScale(intSearchData(abs), levels).scale);
   const error = intAssign(v, q, codes, s, levels);
   return { alpha: 0, beta: 0, scale: s, error, ones: 0 };
 }

@@ -3,7 +3,7 @@
 // takes the k largest or the k smallest values; O(n) by selection. With k free the optimum is the
 // best split of the sorted values (exact 1-D two-means), and the ones are the minority side.
 import { quickselect } from './select';
-import { extremeGather, keyHistogram } from '../wasm/kernels';
+import { bestSplitScan, extremeGather, keyHistogram } from '../wasm/kernels';
 import { sortFloat32 } from './sort';
 import { assignTwoLevel, moments, sbnnOnes, twoLevelError, type GroupResult } from './common';
 
@@ -181,25 +181,8 @@ export function sbnnGroup(v: Float32Array, q: Float32Array, codes: Uint8Array, p
  * stores, so both pick the same split.
  */
 export function bestSplit(a: Float32Array, total: number, sq: number): number {
-  // Minimizing sq - s^2/k - r^2/(m-k) = maximizing (s^2 (m-k) + r^2 k) / (k (m-k)); fractions
-  // are compared by cross-multiplying (no division in the hot loop). `sq` is implied.
+  // Minimizing sq - s^2/k - r^2/(m-k) = maximizing (s^2 (m-k) + r^2 k) / (k (m-k)); the scan (in
+  // the WebAssembly kernel) compares fractions by cross-multiplying. `sq` is implied.
   void sq;
-  const m = a.length;
-  let s = 0;
-  let best = 1;
-  let bestNum = -1;
-  let bestDen = 1;
-  for (let k = 1; k < m; k++) {
-    s += a[k - 1]!;
-    const r = total - s;
-    const mk = m - k;
-    const num = s * s * mk + r * r * k;
-    const den = k * mk;
-    if (num * bestDen > bestNum * den) {
-      bestNum = num;
-      bestDen = den;
-      best = k;
-    }
-  }
-  return best;
+  return bestSplitScan(a, total);
 }

@@ -2,6 +2,7 @@
 // top-k or bottom-k values by value, alpha = S/k. Free k: the best k over both ends of the sort.
 import { extremeSums } from './sbnn';
 import { sortFloat32 } from './sort';
+import { bestSparse01Scan } from '../wasm/kernels';
 import { assignTwoLevel, moments, sparse01Ones, type GroupResult } from './common';
 
 export function sparse01Group(v: Float32Array, q: Float32Array, codes: Uint8Array, p: number | null, scratch: (m: number) => Float32Array): GroupResult {
@@ -61,30 +62,6 @@ export function sparse01Group(v: Float32Array, q: Float32Array, codes: Uint8Arra
  * (suffix), k = 1..m. Prefix sums run low to high, suffix sums high to low, matching the curve.
  */
 export function bestSparse01(a: Float32Array): { k: number; top: boolean; s: number } {
-  // S^2/k compared by cross-multiplying (no division, no allocation in the loops).
-  const m = a.length;
-  let bestK = m;
-  let bestTop = true;
-  let bestS = 0;
-  let bestSq = -1;
-  let s = 0;
-  for (let k = 1; k <= m; k++) {
-    s += a[m - k]!;
-    if (s * s * bestK > bestSq * k) {
-      bestSq = s * s;
-      bestK = k;
-      bestS = s;
-    }
-  }
-  s = 0;
-  for (let k = 1; k <= m; k++) {
-    s += a[k - 1]!;
-    if (s * s * bestK > bestSq * k) {
-      bestSq = s * s;
-      bestK = k;
-      bestS = s;
-      bestTop = false;
-    }
-  }
-  return { k: bestK, top: bestTop, s: bestS };
+  // The scan runs in the WebAssembly kernel; S^2/k compared by cross-multiplying.
+  return bestSparse01Scan(a);
 }

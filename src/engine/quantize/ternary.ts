@@ -3,27 +3,13 @@
 // gives the exact optimal threshold.
 import type { GroupResult } from './common';
 import { sortFloat32 } from './sort';
+import { bestTernaryScan } from '../wasm/kernels';
 
 /** Best count j of nonzeros over ascending |w| in `abs`; returns j and A_j (0, 0 if all zero). */
 export function bestTernary(abs: Float32Array): { j: number; s: number } {
-  // A_j^2/j compared by cross-multiplying (no division in the loop); j = 0 (all zero) unless
-  // some j gains.
-  const m = abs.length;
-  let a = 0;
-  let bestJ = 0;
-  let bestS = 0;
-  let bestSq = 0;
-  let bestDen = 1;
-  for (let j = 1; j <= m; j++) {
-    a += abs[m - j]!;
-    if (a * a * bestDen > bestSq * j) {
-      bestSq = a * a;
-      bestDen = j;
-      bestJ = j;
-      bestS = a;
-    }
-  }
-  return { j: bestJ, s: bestS };
+  // The scan (from the largest |w| down, with a running sum A_j) runs in the WebAssembly kernel;
+  // A_j^2/j compared by cross-multiplying; j = 0 (all zero) unless some j gains.
+  return bestTernaryScan(abs);
 }
 
 /** Codes: 0 = -a, 1 = 0, 2 = +a. `ones` of the result is unused (0). */

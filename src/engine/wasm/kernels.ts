@@ -9,6 +9,12 @@ interface KernelExports {
   heapBase(): number;
   sortFloat32(a: number, tmp: number, n: number, counts: number): void;
   prefixStats(a: number, m: number, prefix: number, shift: number, out: number): void;
+  absAscending(seg: number, m: number, abs: number, p1: number, p2: number): number;
+  intErrorAt(abs: number, p1: number, p2: number, m: number, levels: number, s: number, out: number): void;
+  bestSplit(a: number, m: number, total: number): number;
+  bestSparse01(a: number, m: number, out: number): void;
+  bestTernary(abs: number, m: number, out: number): void;
+  intRunErrors(seg: number, m: number, s: number, levels: number, counts: number): number;
   keyHistogram(v: number, n: number, counts: number, sums: number): void;
   extremeGather(v: number, n: number, hiT: number, loT: number, hiB: number, loB: number, gT: number, gB: number, state: number): void;
   assignTwoLevel(
@@ -160,4 +166,147 @@ export function assignTwoLevel(
   const e = new Float64Array(k.memory.buffer, base, 2);
   const found = new Int32Array(k.memory.buffer, base + 16, 1)[0]!;
   return { error: e[0]! + e[1]!, tieIndices: new Int32Array(k.memory.buffer, tiesAt, found).slice() };
+}
+
+/**
+ * Where absAscending leaves its results: views into a second instance's memory, used only by it,
+ * so they stay valid (no copy out: at 20 bytes a value, copying cost as much as the kernel) until
+ * the next absAscending or a workspace for more values. `capacity` values fit.
+ */
+export interface AbsWorkspace {
+  capacity: number;
+  abs: Float32Array;
+  p1: Float64Array;
+  p2: Float64Array;
+  /** The input area: a spare slot, capacity values, a +Infinity sentinel. */
+  input: Float32Array;
+  offsets: { at: number; abs: number; p1: number; p2: number };
+  kernels: KernelExports;
+}
+
+let absInstance: KernelExports | null = null;
+let workspace: AbsWorkspace | null = null;
+/** Counts absAscending calls: data read from the workspace is current while this has not moved. */
+let fills = 0;
+
+/** The workspace's fill number (see fills): holders of its data compare it with theirs. */
+export function workspaceFill(): number {
+  return fills;
+}
+
+/**
+ * The workspace, for groups of up to `capacity` values: the current one when big enough, else a
+ * bigger one, which detaches the views of the one before (holders of its data must check they are
+ * still the last to fill it; see ErrorCurve's lease).
+ */
+export function absWorkspace(capacity: number): AbsWorkspace {
+  if (workspace && workspace.capacity >= capacity) return workspace;
+  capacity = Math.max(capacity, 1 << 16);
+  compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+  const k = (absInstance ??= new WebAssembly.Instance(compiled, {}).exports as unknown as KernelExports);
+  const base = (k.heapBase() + 15) & ~15;
+  const input = base + 16; // the first 16 bytes take intErrorAt's two results
+  const at = input + 4;
+  const abs = at + 4 * (capacity + 1);
+  const p1 = (abs + 4 * capacity + 7) & ~7;
+  const p2 = p1 + 8 * (capacity + 1);
+  const need = p2 + 8 * (capacity + 1);
+  const have = k.memory.buffer.byteLength;
+  if (need > have) k.memory.grow(Math.ceil((need - have) / PAGE));
+  const buf = k.memory.buffer;
+  workspace = {
+    capacity,
+    abs: new Float32Array(buf, abs, capacity),
+    p1: new Float64Array(buf, p1, capacity + 1),
+    p2: new Float64Array(buf, p2, capacity + 1),
+    input: new Float32Array(buf, input, capacity + 2),
+    offsets: { at, abs, p1, p2 },
+    kernels: k,
+  };
+  return workspace;
+}
+
+/** Drops the absAscending instance and its memory (every workspace's views detach). */
+export function releaseAbsWorkspace(): void {
+  absInstance = null;
+  workspace = null;
+}
+
+/**
+ * Ascending |w| of an ascending group (m <= ws.capacity) into ws.abs[0..m), with prefix sums of
+ * |w| and w^2 into ws.p1 / ws.p2[0..m]. Returns the number of distinct |w|. Moves the fill number.
+ */
+export function absAscending(seg: Float32Array, ws: AbsWorkspace): number {
+  const m = seg.length;
+  if (m > ws.capacity) throw new RangeError(`absAscending: ${m} values for a workspace of ${ws.capacity}`);
+  // seg goes between the spare slot and a +Infinity sentinel (the kernel's branch-free merge).
+  ws.input[0] = 0;
+  ws.input.set(seg, 1);
+  ws.input[m + 1] = Infinity;
+  const o = ws.offsets;
+  fills++;
+  return ws.kernels.absAscending(o.at, m, o.abs, o.p1, o.p2);
+}
+
+/**
+ * intErrorAt by the kernel when the data lives in the absAscending workspace (the error curves'
+ * sorted |w|): the exact error of scale s and the Lloyd update, as quantize/intk.ts computes
+ * them. Null for data elsewhere (the caller computes it itself).
+ */
+export function workspaceIntErrorAt(d: { abs: Float32Array; p1: Float64Array; p2: Float64Array }, levels: number, s: number): { error: number; lloyd: number } | null {
+  const k = absInstance;
+  if (!k) return null;
+  const buf = k.memory.buffer;
+  if (d.abs.buffer !== buf || d.p1.buffer !== buf || d.p2.buffer !== buf) return null;
+  const out = (k.heapBase() + 15) & ~15;
+  k.intErrorAt(d.abs.byteOffset, d.p1.byteOffset, d.p2.byteOffset, d.abs.length, levels, s, out);
+  const r = new Float64Array(buf, out, 2);
+  return { error: r[0]!, lloyd: r[1]! };
+}
+
+/** The kernels with `a` copied into their memory (after 32 bytes for results): the offsets. */
+function withInput(a: Float32Array): { k: KernelExports; out: number; at: number } {
+  const { k, base } = withScratch(32 + 4 * a.length);
+  new Float32Array(k.memory.buffer, base + 32, a.length).set(a);
+  return { k, out: base, at: base + 32 };
+}
+
+/** Best split index (1..m-1) of ascending `a` for the two-level error (see quantize/sbnn.ts). */
+export function bestSplitScan(a: Float32Array, total: number): number {
+  const { k, at } = withInput(a);
+  return k.bestSplit(at, a.length, total);
+}
+
+/** Free-k sparse01 optimum over ascending `a` (see quantize/sparse01.ts). */
+export function bestSparse01Scan(a: Float32Array): { k: number; top: boolean; s: number } {
+  const { k, out, at } = withInput(a);
+  k.bestSparse01(at, a.length, out);
+  const r = new Float64Array(k.memory.buffer, out, 3);
+  return { k: r[0]!, top: r[1] === 1, s: r[2]! };
+}
+
+/** Best count of nonzeros for ternary over ascending |w| (see quantize/ternary.ts). */
+export function bestTernaryScan(abs: Float32Array): { j: number; s: number } {
+  const { k, out, at } = withInput(abs);
+  k.bestTernary(at, abs.length, out);
+  const r = new Float64Array(k.memory.buffer, out, 2);
+  return { j: r[0]!, s: r[1]! };
+}
+
+/**
+ * For each (scale, levels) pair: the exact error of intK at that float32 scale over the ascending
+ * group `seg`, with the level histogram (2 levels + 1 entries) added into the pair's `counts`.
+ */
+export function intRunErrors(seg: Float32Array, widths: { scale: number; levels: number; counts: Float64Array }[]): number[] {
+  const m = seg.length;
+  const maxCounts = Math.max(0, ...widths.map((w) => w.counts.length));
+  const { k, base } = withScratch(8 * maxCounts + 4 * m);
+  const at = base + 8 * maxCounts;
+  new Float32Array(k.memory.buffer, at, m).set(seg);
+  return widths.map((w) => {
+    const counts = new Float64Array(k.memory.buffer, base, w.counts.length).fill(0);
+    const e = k.intRunErrors(at, m, w.scale, w.levels, base);
+    for (let i = 0; i < counts.length; i++) w.counts[i]! += counts[i]!;
+    return e;
+  });
 }

@@ -201,3 +201,282 @@ export function assignTwoLevel(
   store<f64>(state + 8, e1);
   store<i32>(state + 16, ties);
 }
+
+/**
+ * Ascending |w| of m ascending float32 at `seg`, merged in O(m) (the negatives reversed and the
+ * rest are each ascending in |w|; on equal |w| the negative comes first), into `abs`, with prefix
+ * sums of |w| and w^2 into `p1` and `p2` (m + 1 float64 each, starting at 0). Returns the number
+ * of distinct |w|. The caller leaves one readable slot before seg and +Infinity after it.
+ */
+export function absAscending(seg: usize, m: i32, abs: usize, p1: usize, p2: usize): i32 {
+  let neg = 0;
+  while (neg < m && load<f32>(seg + ((<usize>neg) << 2)) < 0) neg++;
+  // A merge is one long dependency chain (load, compare, advance, load...), so four merges run
+  // side by side over four quarters of the output, each starting where a merge-path search puts
+  // the sequential merge at that output position: the same sequence, four chains in flight.
+  const L = m >> 2;
+  const t1 = L;
+  const t2 = 2 * L;
+  const t3 = 3 * L;
+  let i0 = neg - 1;
+  let j0 = neg;
+  let i1 = neg - 1 - negTaken(seg, neg, m, t1);
+  let j1 = neg + t1 - (neg - 1 - i1);
+  let i2 = neg - 1 - negTaken(seg, neg, m, t2);
+  let j2 = neg + t2 - (neg - 1 - i2);
+  let i3 = neg - 1 - negTaken(seg, neg, m, t3);
+  let j3 = neg + t3 - (neg - 1 - i3);
+  for (let t = 0; t < L; t++) {
+    // Branch-free steps (signs interleave at random): a negative is taken while any remain and
+    // its |w| <= the next positive's; the slot before seg is read when none remain, then ignored.
+    const a0 = -load<f32>(seg + ((<isize>i0) << 2));
+    const b0 = load<f32>(seg + ((<usize>j0) << 2));
+    const n0 = <i32>(i0 >= 0) & <i32>(a0 <= b0);
+    store<f32>(abs + ((<usize>t) << 2), select<f32>(a0, b0, n0));
+    i0 -= n0;
+    j0 += n0 ^ 1;
+    const a1 = -load<f32>(seg + ((<isize>i1) << 2));
+    const b1 = load<f32>(seg + ((<usize>j1) << 2));
+    const n1 = <i32>(i1 >= 0) & <i32>(a1 <= b1);
+    store<f32>(abs + ((<usize>(t1 + t)) << 2), select<f32>(a1, b1, n1));
+    i1 -= n1;
+    j1 += n1 ^ 1;
+    const a2 = -load<f32>(seg + ((<isize>i2) << 2));
+    const b2 = load<f32>(seg + ((<usize>j2) << 2));
+    const n2 = <i32>(i2 >= 0) & <i32>(a2 <= b2);
+    store<f32>(abs + ((<usize>(t2 + t)) << 2), select<f32>(a2, b2, n2));
+    i2 -= n2;
+    j2 += n2 ^ 1;
+    const a3 = -load<f32>(seg + ((<isize>i3) << 2));
+    const b3 = load<f32>(seg + ((<usize>j3) << 2));
+    const n3 = <i32>(i3 >= 0) & <i32>(a3 <= b3);
+    store<f32>(abs + ((<usize>(t3 + t)) << 2), select<f32>(a3, b3, n3));
+    i3 -= n3;
+    j3 += n3 ^ 1;
+  }
+  for (let t = t3 + L; t < m; t++) {
+    const a3 = -load<f32>(seg + ((<isize>i3) << 2));
+    const b3 = load<f32>(seg + ((<usize>j3) << 2));
+    const n3 = <i32>(i3 >= 0) & <i32>(a3 <= b3);
+    store<f32>(abs + ((<usize>t) << 2), select<f32>(a3, b3, n3));
+    i3 -= n3;
+    j3 += n3 ^ 1;
+  }
+  let s1: f64 = 0;
+  let s2: f64 = 0;
+  let distinct = 0;
+  let prev: f32 = NaN;
+  store<f64>(p1, 0);
+  store<f64>(p2, 0);
+  for (let t = 0; t < m; t++) {
+    const x = load<f32>(abs + ((<usize>t) << 2));
+    const v = <f64>x;
+    s1 += v;
+    s2 += v * v;
+    store<f64>(p1 + ((<usize>(t + 1)) << 3), s1);
+    store<f64>(p2 + ((<usize>(t + 1)) << 3), s2);
+    distinct += <i32>(x != prev);
+    prev = x;
+  }
+  return distinct;
+}
+
+/**
+ * Merge path: how many negatives the sequential merge of absAscending has taken after t outputs.
+ * With N[q] = -seg[neg-1-q] and P[r] = seg[neg+r], it is the first q where N[q] > P[t-1-q]
+ * (taking N[q] before P[t-1-q] would otherwise have happened), searched in the feasible range.
+ */
+function negTaken(seg: usize, neg: i32, m: i32, t: i32): i32 {
+  const pos = m - neg;
+  let lo = t - pos > 0 ? t - pos : 0;
+  let hi = t < neg ? t : neg;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const nq = -load<f32>(seg + ((<usize>(neg - 1 - mid)) << 2));
+    const pr = load<f32>(seg + ((<usize>(neg + t - 1 - mid)) << 2));
+    if (nq <= pr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index i in [lo, hi) with a[i] >= x (hi if none), over float32 at `a`. */
+function lowerBound(a: usize, x: f64, lo: i32, hi: i32): i32 {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (<f64>load<f32>(a + ((<usize>mid) << 2)) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** lowerBound from `lo` by galloping: O(log d) for an answer d past lo. */
+function gallop(a: usize, x: f64, lo: i32, hi: i32): i32 {
+  if (lo >= hi || <f64>load<f32>(a + ((<usize>lo) << 2)) >= x) return lo;
+  let step = 1;
+  let prev = lo;
+  while (lo + step < hi && <f64>load<f32>(a + ((<usize>(lo + step)) << 2)) < x) {
+    prev = lo + step;
+    step *= 2;
+  }
+  return lowerBound(a, x, prev + 1, min(hi, lo + step));
+}
+
+/**
+ * quantize/intk.ts intErrorAt over m ascending |w| at `abs` with their prefix sums `p1` / `p2`
+ * (float64, m + 1 each): the exact error of scale s with `levels` levels and the Lloyd update,
+ * written as two float64 to `out`. The same runs, jumps over empty levels and float64 sums in
+ * the same order as the JavaScript, so the results are bit for bit the same.
+ */
+export function intErrorAt(abs: usize, p1: usize, p2: usize, m: i32, levels: i32, s: f64, out: usize): void {
+  const L = <f64>levels;
+  let err: f64 = 0;
+  let num: f64 = 0;
+  let den: f64 = 0;
+  let lo = 0;
+  let l: f64 = 0;
+  while (lo < m) {
+    const x = <f64>load<f32>(abs + ((<usize>lo) << 2));
+    if (l < L && x >= (l + 0.5) * s) {
+      let g = Math.floor(x / s + 0.5);
+      if (!(g <= L)) g = L; // also NaN (0 / 0)
+      if (g <= l) g = l + 1;
+      while (g > l + 1 && x < (g - 0.5) * s) g--;
+      while (g < L && x >= (g + 0.5) * s) g++;
+      l = g;
+    }
+    const hi = l == L ? m : gallop(abs, (l + 0.5) * s, lo, m);
+    const cnt = <f64>(hi - lo);
+    const s1 = load<f64>(p1 + ((<usize>hi) << 3)) - load<f64>(p1 + ((<usize>lo) << 3));
+    const s2 = load<f64>(p2 + ((<usize>hi) << 3)) - load<f64>(p2 + ((<usize>lo) << 3));
+    const ql = l * s;
+    err += s2 - 2 * ql * s1 + cnt * ql * ql;
+    num += l * s1;
+    den += l * l * cnt;
+    lo = hi;
+    l++;
+  }
+  store<f64>(out, err > 0 ? err : 0);
+  store<f64>(out + 8, den > 0 ? num / den : s);
+}
+
+// The free-optimum scans of sbnn, sparse01 and ternary (quantize/sbnn.ts, sparse01.ts, ternary.ts
+// document the math). Same float64 operations in the same order as the JavaScript they replace;
+// fractions are compared by cross-multiplying, with every product in float64 as there.
+
+/** Best split index b (1..m-1) of m ascending float32 at `a` for the two-level error. */
+export function bestSplit(a: usize, m: i32, total: f64): i32 {
+  let s: f64 = 0;
+  let best = 1;
+  let bestNum: f64 = -1;
+  let bestDen: f64 = 1;
+  const fm = <f64>m;
+  for (let k = 1; k < m; k++) {
+    s += <f64>load<f32>(a + ((<usize>(k - 1)) << 2));
+    const r = total - s;
+    const fk = <f64>k;
+    const mk = fm - fk;
+    const num = s * s * mk + r * r * fk;
+    const den = fk * mk;
+    if (num * bestDen > bestNum * den) {
+      bestNum = num;
+      bestDen = den;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/**
+ * Free-k sparse01 optimum over m ascending float32 at `a`: the k largest (suffix) first, then the
+ * k smallest (prefix), maximizing S^2 / k. Writes k (float64), top (1 / 0) and S to `out`.
+ */
+export function bestSparse01(a: usize, m: i32, out: usize): void {
+  let bestK: f64 = <f64>m;
+  let bestTop: f64 = 1;
+  let bestS: f64 = 0;
+  let bestSq: f64 = -1;
+  let s: f64 = 0;
+  for (let k = 1; k <= m; k++) {
+    s += <f64>load<f32>(a + ((<usize>(m - k)) << 2));
+    if (s * s * bestK > bestSq * <f64>k) {
+      bestSq = s * s;
+      bestK = <f64>k;
+      bestS = s;
+    }
+  }
+  s = 0;
+  for (let k = 1; k <= m; k++) {
+    s += <f64>load<f32>(a + ((<usize>(k - 1)) << 2));
+    if (s * s * bestK > bestSq * <f64>k) {
+      bestSq = s * s;
+      bestK = <f64>k;
+      bestS = s;
+      bestTop = 0;
+    }
+  }
+  store<f64>(out, bestK);
+  store<f64>(out + 8, bestTop);
+  store<f64>(out + 16, bestS);
+}
+
+/** Best count j of nonzeros for ternary over m ascending |w| at `abs`; writes j and A_j to `out`. */
+export function bestTernary(abs: usize, m: i32, out: usize): void {
+  let a: f64 = 0;
+  let bestJ: f64 = 0;
+  let bestS: f64 = 0;
+  let bestSq: f64 = 0;
+  let bestDen: f64 = 1;
+  for (let j = 1; j <= m; j++) {
+    a += <f64>load<f32>(abs + ((<usize>(m - j)) << 2));
+    if (a * a * bestDen > bestSq * <f64>j) {
+      bestSq = a * a;
+      bestDen = <f64>j;
+      bestJ = <f64>j;
+      bestS = a;
+    }
+  }
+  store<f64>(out, bestJ);
+  store<f64>(out + 8, bestS);
+}
+
+/** quantize()'s signed level of x at scale s with `levels` levels (round half up, clamped). */
+// @ts-ignore: decorator
+@inline
+function signedLevel(x: f64, s: f64, levels: f64): f64 {
+  if (!(s > 0)) return 0;
+  let l = Math.floor(Math.abs(x) / s + 0.5);
+  if (l > levels) l = levels;
+  return x < 0 && l > 0 ? -l : l;
+}
+
+/**
+ * Exact error of intK at float32 scale s over m ascending float32 at `seg` (an error curve's
+ * group), with the histogram of signed levels added into `counts` (2 levels + 1 float64). The
+ * level is monotone in x, so each level is one run, found by binary search with the level
+ * function itself; the run's squared errors against its float32 value are summed in order.
+ */
+export function intRunErrors(seg: usize, m: i32, s: f64, levels: i32, counts: usize): f64 {
+  const L = <f64>levels;
+  let e: f64 = 0;
+  let i = 0;
+  while (i < m) {
+    const sl = signedLevel(<f64>load<f32>(seg + ((<usize>i) << 2)), s, L);
+    let lo = i + 1;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (signedLevel(<f64>load<f32>(seg + ((<usize>mid) << 2)), s, L) == sl) lo = mid + 1;
+      else hi = mid;
+    }
+    const q = <f64>(<f32>(sl * s));
+    for (let j = i; j < lo; j++) {
+      const d = <f64>load<f32>(seg + ((<usize>j) << 2)) - q;
+      e += d * d;
+    }
+    const c = counts + ((<usize>(<i32>sl + levels)) << 3);
+    store<f64>(c, load<f64>(c) + <f64>(lo - i));
+    i = lo;
+  }
+  return e;
+}
