@@ -15,6 +15,7 @@ interface KernelExports {
   bestSparse01(a: number, m: number, out: number): void;
   bestTernary(abs: number, m: number, out: number): void;
   intRunErrors(seg: number, m: number, s: number, levels: number, counts: number): number;
+  encodeBits(bits: number, n: number, prob0: number, state: number, out: number, flush: number): number;
   keyHistogram(v: number, n: number, counts: number, sums: number): void;
   extremeGather(v: number, n: number, hiT: number, loT: number, hiB: number, loB: number, gT: number, gB: number, state: number): void;
   assignTwoLevel(
@@ -309,4 +310,37 @@ export function intRunErrors(seg: Float32Array, widths: { scale: number; levels:
     for (let i = 0; i < counts.length; i++) w.counts[i]! += counts[i]!;
     return e;
   });
+}
+
+/**
+ * Range-codes bits[0 .. count) (0 / 1 bytes) with the static zero probability prob0 (1..2047),
+ * streaming them through the kernel in chunks; the bytes of export/rangeCoder.ts's format.
+ */
+export function encodeBits(bits: Uint8Array, count: number, prob0: number): Uint8Array {
+  let out = new Uint8Array(Math.max(64, (count >>> 3) + 64));
+  let len = 0;
+  // State: low = 0, range = 0xffffffff, cache = 0, pending = 1 (see the kernel).
+  let state = new Uint32Array([0, 0, 0xffffffff, 0, 1]);
+  for (let at = 0; ; at += CHUNK) {
+    const n = Math.max(0, Math.min(CHUNK, count - at));
+    const last = at + n >= count;
+    // A bit shifts out at most two bytes (a probability is at least 2^-11), plus the held-back ones.
+    const room = state[4]! + 2 * n + 16;
+    const { k, base } = withScratch(32 + n + room);
+    const st = base;
+    const bitsAt = base + 32;
+    const outAt = bitsAt + n;
+    new Uint32Array(k.memory.buffer, st, 5).set(state);
+    new Uint8Array(k.memory.buffer, bitsAt, n).set(bits.subarray(at, at + n));
+    const wrote = k.encodeBits(bitsAt, n, prob0, st, outAt, last ? 1 : 0);
+    state = new Uint32Array(k.memory.buffer, st, 5).slice();
+    if (len + wrote > out.length) {
+      const grown = new Uint8Array(Math.max(out.length * 2, len + wrote));
+      grown.set(out.subarray(0, len));
+      out = grown;
+    }
+    out.set(new Uint8Array(k.memory.buffer, outAt, wrote), len);
+    len += wrote;
+    if (last) return out.subarray(0, len);
+  }
 }

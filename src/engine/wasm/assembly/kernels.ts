@@ -480,3 +480,51 @@ export function intRunErrors(seg: usize, m: i32, s: f64, levels: i32, counts: us
   }
   return e;
 }
+
+/**
+ * Binary range encoder (export/rangeCoder.ts documents the format: LZMA-style, carry-propagating,
+ * static 11-bit zero probability `prob0`) over a chunk of n bytes at `bits` (0 = a zero bit, any
+ * other value a one). The coder state lives at `state` and continues across chunks: low (u64),
+ * range (u32), cache (u32), pending (u32: bytes held back for a carry). Final bytes go to `out`;
+ * returns how many. With `flush`, the last five shifts write out the rest.
+ */
+export function encodeBits(bits: usize, n: i32, prob0: u32, state: usize, out: usize, flush: i32): i32 {
+  let low = load<u64>(state);
+  let range = load<u32>(state + 8);
+  let cache = load<u32>(state + 12);
+  let pending = load<u32>(state + 16);
+  let len = 0;
+  for (let i = 0; i <= n; i++) {
+    let shifts: u32 = 0;
+    if (i < n) {
+      // Branch-free (the bits are random): a zero keeps [low, low + bound), a one the rest.
+      const bound = (range >> 11) * prob0;
+      const one = <u32>(load<u8>(bits + <usize>i) != 0);
+      low += <u64>(bound & (0 - one));
+      range = select<u32>(range - bound, bound, one);
+      // Renormalize until the top byte is nonzero (range >= 2^24): one shift per 8 leading zeros.
+      shifts = clz<u32>(range) >> 3;
+      range <<= shifts << 3;
+    } else if (flush) shifts = 5;
+    for (; shifts > 0; shifts--) {
+      // shiftLow: a byte leaves low once no carry can reach it.
+      if (low < 0xff000000 || low >= 0x100000000) {
+        const carry = <u32>(low >> 32);
+        let temp = cache;
+        do {
+          store<u8>(out + <usize>len, <u8>(temp + carry));
+          len++;
+          temp = 0xff;
+        } while (--pending != 0);
+        cache = <u32>(low >> 24) & 0xff;
+      }
+      pending++;
+      low = (low & 0xffffff) << 8;
+    }
+  }
+  store<u64>(state, low);
+  store<u32>(state + 8, range);
+  store<u32>(state + 12, cache);
+  store<u32>(state + 16, pending);
+  return len;
+}
