@@ -124,10 +124,9 @@ export function keyHistogram(v: usize, n: i32, counts: usize, sums: usize): void
  * Second pass over a chunk: sums of the values above hiT and below loB (the buckets beyond the two
  * threshold buckets), and the values of the threshold buckets ([loT, hiT] and [loB, hiB], outside
  * the sums) appended to gT / gB. `state` holds sAbove, sBelow (float64) then nT, nB (int32),
- * continued across chunks. Branch-free: beyond-threshold values add x * 1, the rest x * 0 (a zero
- * that leaves the sums as they were, since they start at +0); every value is written to both
- * gather buffers and advances only the count of the bucket it belongs to (each buffer has one
- * spare slot).
+ * continued across chunks. The sums are branch-free (beyond-threshold values add x * 1, the rest
+ * x * 0, a zero that leaves them as they were, since they start at +0); the gathers branch, since
+ * a threshold bucket holds few values (a 65536th of the range), so the branch is rarely taken.
  */
 export function extremeGather(v: usize, n: i32, hiT: f32, loT: f32, hiB: f32, loB: f32, gT: usize, gB: usize, state: usize): void {
   let sAbove = load<f64>(state);
@@ -140,10 +139,14 @@ export function extremeGather(v: usize, n: i32, hiT: f32, loT: f32, hiB: f32, lo
     const isBelow = <i32>(x < loB);
     sAbove += <f64>x * <f64>isAbove;
     sBelow += <f64>x * <f64>isBelow;
-    store<f32>(gT + ((<usize>nT) << 2), x);
-    nT += <i32>(x >= loT) & (isAbove ^ 1);
-    store<f32>(gB + ((<usize>nB) << 2), x);
-    nB += <i32>(x <= hiB) & (isBelow ^ 1);
+    if (x >= loT && !isAbove) {
+      store<f32>(gT + ((<usize>nT) << 2), x);
+      nT++;
+    }
+    if (x <= hiB && !isBelow) {
+      store<f32>(gB + ((<usize>nB) << 2), x);
+      nB++;
+    }
   }
   store<f64>(state, sAbove);
   store<f64>(state + 8, sBelow);
@@ -155,7 +158,7 @@ export function extremeGather(v: usize, n: i32, hiT: f32, loT: f32, hiB: f32, lo
  * Two-level assignment of a chunk (n even except in the last chunk): value i is a one (code 1,
  * `alpha`) when sgn * x > st, else code 0, `beta`; q and codes written, squared errors summed two
  * values a step into the float64 pair at `state` (continued across chunks). The indices (offset
- * by `first`) of the first `tieCap` values equal to `t` go to `tieIdx` (one spare slot), their
+ * by `first`) of the first `tieCap` values equal to `t` go to `tieIdx`, their
  * count to the int32 at state + 16: the caller turns those ties into ones.
  */
 export function assignTwoLevel(
@@ -181,10 +184,15 @@ export function assignTwoLevel(
     const d1 = <f64>x1 - <f64>y1;
     e0 += d0 * d0;
     e1 += d1 * d1;
-    store<i32>(tieIdx + ((<usize>ties) << 2), first + i);
-    ties += <i32>(x0 == t) & <i32>(ties < tieCap);
-    store<i32>(tieIdx + ((<usize>ties) << 2), first + i + 1);
-    ties += <i32>(x1 == t) & <i32>(ties < tieCap);
+    // Ties with the threshold are rare: a branch, rarely taken.
+    if (x0 == t && ties < tieCap) {
+      store<i32>(tieIdx + ((<usize>ties) << 2), first + i);
+      ties++;
+    }
+    if (x1 == t && ties < tieCap) {
+      store<i32>(tieIdx + ((<usize>ties) << 2), first + i + 1);
+      ties++;
+    }
   }
   for (; i < n; i++) {
     const x = load<f32>(v + ((<usize>i) << 2));
@@ -194,8 +202,10 @@ export function assignTwoLevel(
     store<u8>(codes + <usize>i, <u8>o);
     const d = <f64>x - <f64>y;
     e0 += d * d;
-    store<i32>(tieIdx + ((<usize>ties) << 2), first + i);
-    ties += <i32>(x == t) & <i32>(ties < tieCap);
+    if (x == t && ties < tieCap) {
+      store<i32>(tieIdx + ((<usize>ties) << 2), first + i);
+      ties++;
+    }
   }
   store<f64>(state, e0);
   store<f64>(state + 8, e1);
