@@ -2,7 +2,7 @@
 // webview UI for the browser. `--watch` rebuilds on change; `--production` minifies, no maps.
 import * as esbuild from 'esbuild';
 import asc from 'assemblyscript/asc';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, watch as watchFiles, writeFileSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -59,6 +59,9 @@ await buildKernels();
 
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
+  // Kernel sources are not part of esbuild's graph: recompile them on change (esbuild then sees
+  // the generated module change and rebuilds the bundles).
+  watchFiles('src/engine/wasm/assembly', () => buildKernels().catch((e) => console.error(e.message)));
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   chmodSync('dist/cli.js', 0o755);

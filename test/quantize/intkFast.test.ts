@@ -169,3 +169,14 @@ test('searchIntScale memo: a repeat of the same values (a fresh copy) gives the 
     }
   }
 });
+
+test('a group too big for WebAssembly memory is refused in one line, before any memory is taken', () => {
+  // 200 M values need about 5.6 GB of sorted |w| and prefix sums; the limit is 4 GiB.
+  assert.throws(
+    () => absWorkspace(200_000_000),
+    (e: Error) => e.name === 'SbnnError' && /a group of 200,000,000 weights .*over its 4 GiB limit; compress this tensor per channel/.test(e.message) && !e.message.includes('\n'),
+  );
+  // The workspace still serves normal groups afterwards.
+  const d = intSearchData(new Float32Array([0.5, 1, 2]));
+  assert.deepEqual([...d.p1], [0, 0.5, 1.5, 3.5]);
+});

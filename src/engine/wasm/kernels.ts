@@ -2,6 +2,7 @@
 // esbuild.mjs). Instantiated on first use, never at import: activation does no work. The module's
 // memory is one scratch area laid out per call by the wrappers below; it only grows, so jobs
 // call releaseKernels() when done and the next call starts a fresh, small instance.
+import { SbnnError } from '../errors';
 import { KERNELS_WASM_BASE64 } from './kernels.generated';
 
 interface KernelExports {
@@ -36,14 +37,31 @@ function kernels(): KernelExports {
 }
 
 const PAGE = 65536;
+/** WebAssembly (32-bit) memory ends at 4 GiB. */
+const MAX_MEMORY = 65536 * PAGE;
+
+/** Grows `memory` to at least `need` bytes, or says in one line why it cannot. */
+function ensureMemory(memory: WebAssembly.Memory, need: number, what: string): void {
+  const have = memory.buffer.byteLength;
+  if (need <= have) return;
+  const gib = (need / 2 ** 30).toFixed(1);
+  if (need > MAX_MEMORY) {
+    throw new SbnnError(null, `${what} needs ${gib} GiB of WebAssembly memory, over its 4 GiB limit; compress this tensor per channel (smaller groups) or leave it out with --layers`);
+  }
+  try {
+    memory.grow(Math.ceil((need - have) / PAGE));
+  } catch (e) {
+    throw new SbnnError(null, `${what}: out of memory growing the WebAssembly memory to ${gib} GiB (${(e as Error).message})`);
+  }
+}
+
+const groupOf = (m: number): string => `a group of ${m.toLocaleString('en-US')} weights`;
 
 /** The kernels with at least `bytes` of scratch from the returned base (16-byte aligned). */
-function withScratch(bytes: number): { k: KernelExports; base: number } {
+function withScratch(bytes: number, what = 'a tensor'): { k: KernelExports; base: number } {
   const k = kernels();
   const base = (k.heapBase() + 15) & ~15;
-  const need = base + bytes;
-  const have = k.memory.buffer.byteLength;
-  if (need > have) k.memory.grow(Math.ceil((need - have) / PAGE));
+  ensureMemory(k.memory, base + bytes, what);
   return { k, base };
 }
 
@@ -55,7 +73,7 @@ export function releaseKernels(): void {
 /** Sorts `a` ascending in place by the kernel's radix sort (NaN-free input; -0 becomes +0). */
 export function radixSortFloat32(a: Float32Array): void {
   const n = a.length;
-  const { k, base } = withScratch(8 * n + 5120 * 4);
+  const { k, base } = withScratch(8 * n + 5120 * 4, `sorting ${n.toLocaleString('en-US')} weights`);
   const tmp = base + 4 * n;
   new Float32Array(k.memory.buffer, base, n).set(a);
   k.sortFloat32(base, tmp, n, base + 8 * n);
@@ -69,7 +87,7 @@ export function radixSortFloat32(a: Float32Array): void {
 export function prefixStats(a: Float32Array, prefix: Float64Array, shift: number): { total: number; sq: number; absSum: number } {
   const m = a.length;
   const cps = (m >> shift) + 1;
-  const { k, base } = withScratch(4 * m + 8 * cps + 32);
+  const { k, base } = withScratch(4 * m + 8 * cps + 32, groupOf(m));
   const pre = (base + 4 * m + 7) & ~7;
   const out = pre + 8 * cps;
   new Float32Array(k.memory.buffer, base, m).set(a);
@@ -211,9 +229,7 @@ export function absWorkspace(capacity: number): AbsWorkspace {
   const abs = at + 4 * (capacity + 1);
   const p1 = (abs + 4 * capacity + 7) & ~7;
   const p2 = p1 + 8 * (capacity + 1);
-  const need = p2 + 8 * (capacity + 1);
-  const have = k.memory.buffer.byteLength;
-  if (need > have) k.memory.grow(Math.ceil((need - have) / PAGE));
+  ensureMemory(k.memory, p2 + 8 * (capacity + 1), `${groupOf(capacity)} (sorted |w| with prefix sums)`);
   const buf = k.memory.buffer;
   workspace = {
     capacity,
@@ -267,7 +283,7 @@ export function workspaceIntErrorAt(d: { abs: Float32Array; p1: Float64Array; p2
 
 /** The kernels with `a` copied into their memory (after 32 bytes for results): the offsets. */
 function withInput(a: Float32Array): { k: KernelExports; out: number; at: number } {
-  const { k, base } = withScratch(32 + 4 * a.length);
+  const { k, base } = withScratch(32 + 4 * a.length, groupOf(a.length));
   new Float32Array(k.memory.buffer, base + 32, a.length).set(a);
   return { k, out: base, at: base + 32 };
 }
@@ -301,7 +317,7 @@ export function bestTernaryScan(abs: Float32Array): { j: number; s: number } {
 export function intRunErrors(seg: Float32Array, widths: { scale: number; levels: number; counts: Float64Array }[]): number[] {
   const m = seg.length;
   const maxCounts = Math.max(0, ...widths.map((w) => w.counts.length));
-  const { k, base } = withScratch(8 * maxCounts + 4 * m);
+  const { k, base } = withScratch(8 * maxCounts + 4 * m, groupOf(m));
   const at = base + 8 * maxCounts;
   new Float32Array(k.memory.buffer, at, m).set(seg);
   return widths.map((w) => {
