@@ -5,7 +5,7 @@
 // Tests compare both paths against a fine brute-force grid.
 import type { GroupResult } from './common';
 import { sortFloat32 } from './sort';
-import { absAscending, absWorkspace, workspaceIntErrorAt } from '../wasm/kernels';
+import { absAscending, absWorkspace, workspaceIntErrorAt, workspaceSweep } from '../wasm/kernels';
 
 export const intLevels = (bits: number): number => 2 ** (bits - 1) - 1;
 
@@ -77,26 +77,15 @@ function upperBound(a: Float32Array, x: number, lo: number, hi: number): number 
   return lo;
 }
 
-// Working arrays of the sweep, grown on demand and reused: per-channel curves run tens of
+// Working arrays of the heap sweep, grown on demand and reused: per-channel curves run tens of
 // thousands of sweeps, and fresh arrays each time mostly fed the garbage collector. The sweep is
-// synchronous, so module-level buffers are safe.
+// synchronous, so module-level buffers are safe. (The bucketed sweep keeps its own in the kernel
+// workspace.)
 let lvlPtr: Int32Array;
 let lvlEnd: Int32Array;
 let heapKey: Float64Array;
 let heapLvl: Int32Array;
-let evKey: Float64Array;
-let evNum: Float64Array;
-let evDen: Float64Array;
-let evBucket: Int32Array;
-let sortKey: Float64Array;
-let sortNum: Float64Array;
-let sortDen: Float64Array;
-let bucketAt: Int32Array;
 releaseSweepScratch(); // their initial (small) sizes
-const keyF64 = new Float64Array(1);
-const keyU32 = new Uint32Array(keyF64.buffer);
-/** Index of the high 32-bit word of a float64 in a Uint32Array view (platform byte order). */
-const HI = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
 
 /** Sets the per-level arrays to `n` entries. */
 function allocLevels(n: number): void {
@@ -106,36 +95,13 @@ function allocLevels(n: number): void {
   heapLvl = new Int32Array(n);
 }
 
-/** Sets the per-event arrays to `size` entries. */
-function allocEvents(size: number): void {
-  evKey = new Float64Array(size);
-  evNum = new Float64Array(size);
-  evDen = new Float64Array(size);
-  evBucket = new Int32Array(size);
-  sortKey = new Float64Array(size);
-  sortNum = new Float64Array(size);
-  sortDen = new Float64Array(size);
-  bucketAt = new Int32Array(size + 1);
-}
-
 function levelScratch(levels: number): void {
   if (lvlPtr.length < levels) allocLevels(Math.max(levels, 2 * lvlPtr.length));
 }
 
-function eventScratch(n: number): void {
-  if (evKey.length < n) allocEvents(Math.max(n, 2 * evKey.length));
-}
-
-/** Resets the sweep's working arrays to small (a long-lived process should not keep a big layer's worth). */
+/** Resets the heap sweep's working arrays to small (a long-lived process should not keep a big layer's worth). */
 export function releaseSweepScratch(): void {
   allocLevels(256);
-  allocEvents(4096);
-}
-
-/** High 32 bits of a float64 (for positive values, monotone in the value). */
-function highWord(x: number): number {
-  keyF64[0] = x;
-  return keyU32[HI]!;
 }
 
 /**
@@ -147,145 +113,16 @@ function highWord(x: number): number {
  * unique when no two breakpoints are equal: a bucket pass (linear in s over narrow windows, in
  * the float's exponent and leading bits over wide ones) and an insertion sort that only reorders
  * within buckets put them in order in O(B) for B breakpoints, not O(B log L) as a heap merge of
- * the L per-level lists. Equal breakpoints of different levels, or badly clustered ones, take the
- * heap merge (sweepIntScaleHeap), whose pop order among equals is the reference.
+ * the L per-level lists (this part runs in the kernel, src/engine/wasm/assembly/kernels.ts).
+ * Equal breakpoints of different levels, or badly clustered ones, take the heap merge
+ * (sweepIntScaleHeap), whose pop order among equals is the reference.
  */
 export function sweepIntScale(d: IntSearchData, levels: number, sLo: number, sHi: number): { scale: number; error: number } {
-  const { abs, p1, p2 } = d;
-  const m = abs.length;
-  const sq = p2[m]!;
-  // State at sHi, with the same boundary convention as intErrorAt (|w| >= (l + 0.5) s -> level > l).
-  let num = 0;
-  let den = 0;
-  let lo = 0;
-  for (let l = 0; l <= levels && lo < m; l++) {
-    const hi = l === levels ? m : lowerBound(abs, (l + 0.5) * sHi, lo, m);
-    num += l * (p1[hi]! - p1[lo]!);
-    den += l * l * (hi - lo);
-    lo = hi;
-  }
-  // Per level l (transition l -> l + 1): entries end[l] .. ptr[l] have their breakpoint inside.
-  // Both bounds only grow with l, so each search starts where the last one ended.
-  levelScratch(levels);
-  const ptr = lvlPtr;
-  const end = lvlEnd;
-  let most = 0;
-  let kMax = -Infinity;
-  let kMin = Infinity;
-  let e0 = 0;
-  let p0 = 0;
-  for (let l = 0; l < levels; l++) {
-    const h = l + 0.5;
-    e0 = upperBound(abs, h * sLo, e0, m);
-    p0 = lowerBound(abs, h * sHi, p0, m);
-    end[l] = e0;
-    ptr[l] = p0 - 1;
-    if (p0 > e0) {
-      most += p0 - e0;
-      const top = abs[p0 - 1]! / h;
-      const bottom = abs[e0]! / h;
-      if (top > kMax) kMax = top;
-      if (bottom < kMin) kMin = bottom;
-    }
-  }
-  eventScratch(most);
-  const evK = evKey;
-  const evN = evNum;
-  const evD = evDen;
-  const evB = evBucket;
-  const sK = sortKey;
-  const sN = sortNum;
-  const sD = sortDen;
-  // Bucket of a key (0 = largest keys); only speed depends on it, the insertion sort orders.
-  const K = most;
-  const narrow = kMax <= 4 * kMin;
-  const hMax = narrow ? 0 : highWord(kMax);
-  const inv = K < 2 ? 0 : narrow ? (K - 1) / (kMax - kMin) : (K - 1) / (hMax - highWord(kMin));
-  const at = bucketAt;
-  at.fill(0, 0, K + 1);
-  // One event per run of equal |w| per level.
-  let B = 0;
-  for (let l = 0; l < levels; l++) {
-    const e = end[l]!;
-    let i = ptr[l]!;
-    const h = l + 0.5;
-    const dl = 2 * l + 1;
-    while (i >= e) {
-      const x = abs[i]!;
-      let f = i - 1;
-      while (f >= e && abs[f] === x) f--;
-      const count = i - f;
-      const key = x / h;
-      let b = Math.floor(narrow ? (kMax - key) * inv : (hMax - highWord(key)) * inv);
-      if (!(b >= 0)) b = 0;
-      else if (b >= K) b = K - 1;
-      evK[B] = key;
-      evN[B] = x * count;
-      evD[B] = dl * count;
-      evB[B] = b;
-      at[b + 1]!++;
-      B++;
-      i = f;
-    }
-  }
-  for (let b = 0; b < K; b++) at[b + 1]! += at[b]!;
-  for (let j = 0; j < B; j++) {
-    const pos = at[evB[j]!]!++;
-    sK[pos] = evK[j]!;
-    sN[pos] = evN[j]!;
-    sD[pos] = evD[j]!;
-  }
-  // Insertion sort, descending; clustered keys beyond a linear budget go to the heap instead.
-  let moves = 0;
-  const budget = 8 * B + 1024;
-  for (let j = 1; j < B; j++) {
-    const k = sK[j]!;
-    if (k <= sK[j - 1]!) continue;
-    const vn = sN[j]!;
-    const vd = sD[j]!;
-    let t = j - 1;
-    do {
-      sK[t + 1] = sK[t]!;
-      sN[t + 1] = sN[t]!;
-      sD[t + 1] = sD[t]!;
-      t--;
-    } while (t >= 0 && sK[t]! < k);
-    sK[t + 1] = k;
-    sN[t + 1] = vn;
-    sD[t + 1] = vd;
-    moves += j - 1 - t;
-    if (moves > budget) return sweepIntScaleHeap(d, levels, sLo, sHi);
-  }
-  let bestS = sHi;
-  let bestE = Infinity;
-  let upper = sHi;
-  for (let j = 0; j < B; j++) {
-    const s = sK[j]!;
-    if (s === upper && j > 0) return sweepIntScaleHeap(d, levels, sLo, sHi); // equal breakpoints
-    // Minimum of the current quadratic on [s, upper].
-    let t = den > 0 ? num / den : upper;
-    if (t < s) t = s;
-    else if (t > upper) t = upper;
-    const e = sq - 2 * t * num + t * t * den;
-    if (e < bestE) {
-      bestE = e;
-      bestS = t;
-    }
-    upper = s;
-    num += sN[j]!;
-    den += sD[j]!;
-  }
-  {
-    let t = den > 0 ? num / den : upper;
-    if (t < sLo) t = sLo;
-    else if (t > upper) t = upper;
-    const e = sq - 2 * t * num + t * t * den;
-    if (e < bestE) {
-      bestE = e;
-      bestS = t;
-    }
-  }
-  return { scale: bestS, error: intErrorAt(d, levels, bestS).error };
+  // The bucketed sweep runs in the kernel, on the workspace; it hands over to the heap sweep
+  // below where that one decides (equal breakpoints, clustered keys, more events than reserved).
+  const s = workspaceSweep(d, levels, sLo, sHi);
+  if (s === null) return sweepIntScaleHeap(d, levels, sLo, sHi);
+  return { scale: s, error: intErrorAt(d, levels, s).error };
 }
 
 /**

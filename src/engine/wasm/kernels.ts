@@ -17,6 +17,11 @@ interface KernelExports {
   bestTernary(abs: number, m: number, out: number): void;
   intRunErrors(seg: number, m: number, s: number, levels: number, counts: number): number;
   encodeBits(bits: number, n: number, prob0: number, state: number, out: number, flush: number): number;
+  sweepPrepare(abs: number, p1: number, m: number, levels: number, sLo: number, sHi: number, end: number, ptr: number, state: number): number;
+  sweepRun(
+    abs: number, p2: number, m: number, levels: number, sLo: number, sHi: number, end: number, ptr: number, state: number, most: number,
+    evK: number, evN: number, evD: number, evB: number, sK: number, sN: number, sD: number, at: number, out: number,
+  ): number;
   keyHistogram(v: number, n: number, counts: number, sums: number): void;
   extremeGather(v: number, n: number, hiT: number, loT: number, hiB: number, loB: number, gT: number, gB: number, state: number): void;
   assignTwoLevel(
@@ -199,9 +204,28 @@ export interface AbsWorkspace {
   p2: Float64Array;
   /** The input area: a spare slot, capacity values, a +Infinity sentinel. */
   input: Float32Array;
-  offsets: { at: number; abs: number; p1: number; p2: number };
+  offsets: { at: number; abs: number; p1: number; p2: number; sweep: SweepOffsets };
   kernels: KernelExports;
 }
+
+/** The int-scale sweep's scratch, reserved in the workspace (untouched pages cost no memory). */
+interface SweepOffsets {
+  state: number;
+  end: number;
+  ptr: number;
+  evK: number;
+  evN: number;
+  evD: number;
+  evB: number;
+  sK: number;
+  sN: number;
+  sD: number;
+  at: number;
+}
+
+/** Levels and events the workspace's sweep scratch holds; a bigger sweep goes to the heap sweep. */
+const SWEEP_LEVELS = 1024;
+const SWEEP_EVENTS = 1 << 16;
 
 let absInstance: KernelExports | null = null;
 let workspace: AbsWorkspace | null = null;
@@ -224,12 +248,19 @@ export function absWorkspace(capacity: number): AbsWorkspace {
   compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
   const k = (absInstance ??= new WebAssembly.Instance(compiled, {}).exports as unknown as KernelExports);
   const base = (k.heapBase() + 15) & ~15;
-  const input = base + 16; // the first 16 bytes take intErrorAt's two results
+  // [results 16][sweep state 32][sweep levels][input][abs][p1][p2][sweep events]
+  const state = base + 16;
+  const end = state + 32;
+  const ptr = end + 4 * SWEEP_LEVELS;
+  const input = ptr + 4 * SWEEP_LEVELS;
   const at = input + 4;
   const abs = at + 4 * (capacity + 1);
   const p1 = (abs + 4 * capacity + 7) & ~7;
   const p2 = p1 + 8 * (capacity + 1);
-  ensureMemory(k.memory, p2 + 8 * (capacity + 1), `${groupOf(capacity)} (sorted |w| with prefix sums)`);
+  const ev = p2 + 8 * (capacity + 1);
+  const E = SWEEP_EVENTS;
+  const sweep = { state, end, ptr, evK: ev, evN: ev + 8 * E, evD: ev + 16 * E, sK: ev + 24 * E, sN: ev + 32 * E, sD: ev + 40 * E, evB: ev + 48 * E, at: ev + 52 * E };
+  ensureMemory(k.memory, sweep.at + 4 * (E + 1), `${groupOf(capacity)} (sorted |w| with prefix sums)`);
   const buf = k.memory.buffer;
   workspace = {
     capacity,
@@ -237,7 +268,7 @@ export function absWorkspace(capacity: number): AbsWorkspace {
     p1: new Float64Array(buf, p1, capacity + 1),
     p2: new Float64Array(buf, p2, capacity + 1),
     input: new Float32Array(buf, input, capacity + 2),
-    offsets: { at, abs, p1, p2 },
+    offsets: { at, abs, p1, p2, sweep },
     kernels: k,
   };
   return workspace;
@@ -359,4 +390,26 @@ export function encodeBits(bits: Uint8Array, count: number, prob0: number): Uint
     len += wrote;
     if (last) return out.subarray(0, len);
   }
+}
+
+/**
+ * quantize/intk.ts sweepIntScale by the kernel, over data in the workspace: the best scale in
+ * [sLo, sHi] by the exact breakpoint sweep. Null where the TypeScript heap sweep decides instead:
+ * data elsewhere, more levels or events than the workspace reserves, equal breakpoints, or keys
+ * clustered enough to make the bucketed order quadratic.
+ */
+export function workspaceSweep(d: { abs: Float32Array; p1: Float64Array; p2: Float64Array }, levels: number, sLo: number, sHi: number): number | null {
+  const ws = workspace;
+  if (!ws || levels > SWEEP_LEVELS) return null;
+  const k = ws.kernels;
+  const buf = k.memory.buffer;
+  if (d.abs.buffer !== buf || d.p1.buffer !== buf || d.p2.buffer !== buf) return null;
+  const o = ws.offsets.sweep;
+  const m = d.abs.length;
+  const abs = d.abs.byteOffset;
+  const most = k.sweepPrepare(abs, d.p1.byteOffset, m, levels, sLo, sHi, o.end, o.ptr, o.state);
+  if (most > SWEEP_EVENTS) return null;
+  const out = (k.heapBase() + 15) & ~15;
+  const fallback = k.sweepRun(abs, d.p2.byteOffset, m, levels, sLo, sHi, o.end, o.ptr, o.state, most, o.evK, o.evN, o.evD, o.evB, o.sK, o.sN, o.sD, o.at, out);
+  return fallback ? null : new Float64Array(buf, out, 1)[0]!;
 }

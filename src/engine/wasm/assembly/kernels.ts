@@ -538,3 +538,176 @@ export function encodeBits(bits: usize, n: i32, prob0: u32, state: usize, out: u
   store<u32>(state + 16, pending);
   return len;
 }
+
+/** First index i in [lo, hi) with a[i] > x (hi if none), over float32 at `a`. */
+function upperBound(a: usize, x: f64, lo: i32, hi: i32): i32 {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (<f64>load<f32>(a + ((<usize>mid) << 2)) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// @ts-ignore: decorator
+@inline
+function highWord(x: f64): f64 {
+  return <f64>(<u32>(reinterpret<u64>(x) >> 32));
+}
+
+/**
+ * quantize/intk.ts sweepIntScale, first half, over m ascending |w| at `abs` with prefix sums
+ * `p1`: the state at sHi (num, den) and, per level l, the entries end[l] .. ptr[l] whose
+ * breakpoint lies inside [sLo, sHi] (int32 arrays of `levels`). Writes num, den, kMax, kMin
+ * (float64) to `state` and returns the number of such entries (the events' upper bound).
+ */
+export function sweepPrepare(abs: usize, p1: usize, m: i32, levels: i32, sLo: f64, sHi: f64, end: usize, ptr: usize, state: usize): i32 {
+  let num: f64 = 0;
+  let den: f64 = 0;
+  let lo = 0;
+  for (let l = 0; l <= levels && lo < m; l++) {
+    const fl = <f64>l;
+    const hi = l == levels ? m : lowerBound(abs, (fl + 0.5) * sHi, lo, m);
+    num += fl * (load<f64>(p1 + ((<usize>hi) << 3)) - load<f64>(p1 + ((<usize>lo) << 3)));
+    den += fl * fl * <f64>(hi - lo);
+    lo = hi;
+  }
+  let most = 0;
+  let kMax: f64 = -Infinity;
+  let kMin: f64 = Infinity;
+  let e0 = 0;
+  let p0 = 0;
+  for (let l = 0; l < levels; l++) {
+    const h = <f64>l + 0.5;
+    e0 = upperBound(abs, h * sLo, e0, m);
+    p0 = lowerBound(abs, h * sHi, p0, m);
+    store<i32>(end + ((<usize>l) << 2), e0);
+    store<i32>(ptr + ((<usize>l) << 2), p0 - 1);
+    if (p0 > e0) {
+      most += p0 - e0;
+      const top = <f64>load<f32>(abs + ((<usize>(p0 - 1)) << 2)) / h;
+      const bottom = <f64>load<f32>(abs + ((<usize>e0) << 2)) / h;
+      if (top > kMax) kMax = top;
+      if (bottom < kMin) kMin = bottom;
+    }
+  }
+  store<f64>(state, num);
+  store<f64>(state + 8, den);
+  store<f64>(state + 16, kMax);
+  store<f64>(state + 24, kMin);
+  return most;
+}
+
+/**
+ * sweepIntScale, second half: one event per run of equal |w| per level (key = breakpoint scale),
+ * bucketed by key then insertion-sorted descending, and the sweep over the piecewise quadratic
+ * from sHi down to sLo. Event arrays hold `most` entries each (float64 evK, evN, evD, sK, sN, sD;
+ * int32 evB; int32 at with most + 1). Writes the best scale to `out` and returns 0, or returns 1
+ * when the JavaScript heap sweep must decide instead (equal breakpoints, or keys so clustered
+ * that the insertion sort would go quadratic), exactly where the TypeScript sweep did.
+ */
+export function sweepRun(
+  abs: usize, p2: usize, m: i32, levels: i32, sLo: f64, sHi: f64, end: usize, ptr: usize, state: usize, most: i32,
+  evK: usize, evN: usize, evD: usize, evB: usize, sK: usize, sN: usize, sD: usize, at: usize, out: usize,
+): i32 {
+  const sq = load<f64>(p2 + ((<usize>m) << 3));
+  let num = load<f64>(state);
+  let den = load<f64>(state + 8);
+  const kMax = load<f64>(state + 16);
+  const kMin = load<f64>(state + 24);
+  const K = most;
+  const fK = <f64>K;
+  const narrow = kMax <= 4 * kMin;
+  const hMax: f64 = narrow ? 0 : highWord(kMax);
+  const inv: f64 = K < 2 ? 0 : narrow ? (fK - 1) / (kMax - kMin) : (fK - 1) / (hMax - highWord(kMin));
+  memory.fill(at, 0, (<usize>(K + 1)) << 2);
+  let B = 0;
+  for (let l = 0; l < levels; l++) {
+    const e = load<i32>(end + ((<usize>l) << 2));
+    let i = load<i32>(ptr + ((<usize>l) << 2));
+    const h = <f64>l + 0.5;
+    const dl = <f64>(2 * l + 1);
+    while (i >= e) {
+      const x = load<f32>(abs + ((<usize>i) << 2));
+      let f = i - 1;
+      while (f >= e && load<f32>(abs + ((<usize>f) << 2)) == x) f--;
+      const count = <f64>(i - f);
+      const key = <f64>x / h;
+      let fb = Math.floor(narrow ? (kMax - key) * inv : (hMax - highWord(key)) * inv);
+      if (!(fb >= 0)) fb = 0;
+      else if (fb >= fK) fb = fK - 1;
+      const b = <i32>fb;
+      store<f64>(evK + ((<usize>B) << 3), key);
+      store<f64>(evN + ((<usize>B) << 3), <f64>x * count);
+      store<f64>(evD + ((<usize>B) << 3), dl * count);
+      store<i32>(evB + ((<usize>B) << 2), b);
+      const a = at + ((<usize>(b + 1)) << 2);
+      store<i32>(a, load<i32>(a) + 1);
+      B++;
+      i = f;
+    }
+  }
+  for (let b = 0; b < K; b++) {
+    const a = at + ((<usize>(b + 1)) << 2);
+    store<i32>(a, load<i32>(a) + load<i32>(at + ((<usize>b) << 2)));
+  }
+  for (let j = 0; j < B; j++) {
+    const a = at + ((<usize>load<i32>(evB + ((<usize>j) << 2))) << 2);
+    const pos = load<i32>(a);
+    store<i32>(a, pos + 1);
+    store<f64>(sK + ((<usize>pos) << 3), load<f64>(evK + ((<usize>j) << 3)));
+    store<f64>(sN + ((<usize>pos) << 3), load<f64>(evN + ((<usize>j) << 3)));
+    store<f64>(sD + ((<usize>pos) << 3), load<f64>(evD + ((<usize>j) << 3)));
+  }
+  // Insertion sort, descending; clustered keys beyond a linear budget go to the heap instead.
+  let moves: i64 = 0;
+  const budget = 8 * <i64>B + 1024;
+  for (let j = 1; j < B; j++) {
+    const k = load<f64>(sK + ((<usize>j) << 3));
+    if (k <= load<f64>(sK + ((<usize>(j - 1)) << 3))) continue;
+    const vn = load<f64>(sN + ((<usize>j) << 3));
+    const vd = load<f64>(sD + ((<usize>j) << 3));
+    let t = j - 1;
+    do {
+      store<f64>(sK + ((<usize>(t + 1)) << 3), load<f64>(sK + ((<usize>t) << 3)));
+      store<f64>(sN + ((<usize>(t + 1)) << 3), load<f64>(sN + ((<usize>t) << 3)));
+      store<f64>(sD + ((<usize>(t + 1)) << 3), load<f64>(sD + ((<usize>t) << 3)));
+      t--;
+    } while (t >= 0 && load<f64>(sK + ((<usize>t) << 3)) < k);
+    store<f64>(sK + ((<usize>(t + 1)) << 3), k);
+    store<f64>(sN + ((<usize>(t + 1)) << 3), vn);
+    store<f64>(sD + ((<usize>(t + 1)) << 3), vd);
+    moves += <i64>(j - 1 - t);
+    if (moves > budget) return 1;
+  }
+  let bestS = sHi;
+  let bestE: f64 = Infinity;
+  let upper = sHi;
+  for (let j = 0; j < B; j++) {
+    const s = load<f64>(sK + ((<usize>j) << 3));
+    if (s == upper && j > 0) return 1; // equal breakpoints
+    const t = pieceMinimum(num, den, s, upper);
+    const e = sq - 2 * t * num + t * t * den;
+    if (e < bestE) {
+      bestE = e;
+      bestS = t;
+    }
+    upper = s;
+    num += load<f64>(sN + ((<usize>j) << 3));
+    den += load<f64>(sD + ((<usize>j) << 3));
+  }
+  const t = pieceMinimum(num, den, sLo, upper);
+  if (sq - 2 * t * num + t * t * den < bestE) bestS = t;
+  store<f64>(out, bestS);
+  return 0;
+}
+
+/** Minimum of the error quadratic sq - 2 t num + t^2 den on the piece [s, upper]: num / den, clamped. */
+// @ts-ignore: decorator
+@inline
+function pieceMinimum(num: f64, den: f64, s: f64, upper: f64): f64 {
+  let t = den > 0 ? num / den : upper;
+  if (t < s) t = s;
+  else if (t > upper) t = upper;
+  return t;
+}
