@@ -27,8 +27,6 @@ export interface IntCurvePoint {
 }
 
 const PREFIX_SHIFT = 4;
-const PREFIX_STRIDE = 1 << PREFIX_SHIFT;
-const PREFIX_MASK = PREFIX_STRIDE - 1;
 
 export class ErrorCurve {
   /** Weights in the tensor, pruned ones included. */
@@ -42,7 +40,7 @@ export class ErrorCurve {
   /** Kept values of each group, each segment sorted ascending. */
   private readonly sorted: Float32Array;
   /**
-   * Per group prefix sums of `sorted` at every PREFIX_STRIDE-th position (group c's from
+   * Per group prefix sums of `sorted` at every 2^PREFIX_SHIFT-th position (group c's from
    * ckOff[c], starting with 0): a sum in between continues from its checkpoint in the same
    * order, so it is the same float64 as a full table, which would take 8 bytes per weight.
    */

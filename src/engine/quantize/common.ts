@@ -98,7 +98,6 @@ export function assignTwoLevel(
   alpha: number,
   beta: number,
 ): number {
-  const m = v.length;
   // One rule for both sides: -x > -t is x < t (negation is exact). alpha, beta are float32 values.
   const sgn = top ? 1 : -1;
   const r = assignTwoLevelKernel(v, q, codes, { sgn, st: sgn * t, beta, alpha, t, ties: Math.max(0, ties) });
