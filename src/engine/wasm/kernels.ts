@@ -209,7 +209,9 @@ export interface AbsWorkspace {
   p2: Float64Array;
   /** The input area: a spare slot, capacity values, a +Infinity sentinel. */
   input: Float32Array;
-  offsets: { at: number; abs: number; p1: number; p2: number; sweep: SweepOffsets };
+  /** Where intErrorAt and the sweep leave their float64 results (`results` views them). */
+  results: Float64Array;
+  offsets: { out: number; at: number; abs: number; p1: number; p2: number; sweep: SweepOffsets };
   kernels: KernelExports;
 }
 
@@ -273,7 +275,8 @@ export function absWorkspace(capacity: number): AbsWorkspace {
     p1: new Float64Array(buf, p1, capacity + 1),
     p2: new Float64Array(buf, p2, capacity + 1),
     input: new Float32Array(buf, input, capacity + 2),
-    offsets: { at, abs, p1, p2, sweep },
+    results: new Float64Array(buf, base, 2),
+    offsets: { out: base, at, abs, p1, p2, sweep },
     kernels: k,
   };
   return workspace;
@@ -307,13 +310,13 @@ export function absAscending(seg: Float32Array, ws: AbsWorkspace): number {
  * them. Null for data elsewhere (the caller computes it itself).
  */
 export function workspaceIntErrorAt(d: { abs: Float32Array; p1: Float64Array; p2: Float64Array }, levels: number, s: number): { error: number; lloyd: number } | null {
-  const k = absInstance;
-  if (!k) return null;
-  const buf = k.memory.buffer;
+  // Per-channel searches call this some 190 times a channel: no work here beyond the checks.
+  const ws = workspace;
+  if (!ws) return null;
+  const buf = ws.abs.buffer; // the current memory's (a grown memory makes a new workspace)
   if (d.abs.buffer !== buf || d.p1.buffer !== buf || d.p2.buffer !== buf) return null;
-  const out = alignUp(k.heapBase(), 16);
-  k.intErrorAt(d.abs.byteOffset, d.p1.byteOffset, d.p2.byteOffset, d.abs.length, levels, s, out);
-  const r = new Float64Array(buf, out, 2);
+  ws.kernels.intErrorAt(d.abs.byteOffset, d.p1.byteOffset, d.p2.byteOffset, d.abs.length, levels, s, ws.offsets.out);
+  const r = ws.results;
   return { error: r[0]!, lloyd: r[1]! };
 }
 
@@ -406,15 +409,14 @@ export function encodeBits(bits: Uint8Array, count: number, prob0: number): Uint
 export function workspaceSweep(d: { abs: Float32Array; p1: Float64Array; p2: Float64Array }, levels: number, sLo: number, sHi: number): number | null {
   const ws = workspace;
   if (!ws || levels > SWEEP_LEVELS) return null;
-  const k = ws.kernels;
-  const buf = k.memory.buffer;
+  const buf = ws.abs.buffer;
   if (d.abs.buffer !== buf || d.p1.buffer !== buf || d.p2.buffer !== buf) return null;
+  const k = ws.kernels;
   const o = ws.offsets.sweep;
   const m = d.abs.length;
   const abs = d.abs.byteOffset;
   const most = k.sweepPrepare(abs, d.p1.byteOffset, m, levels, sLo, sHi, o.end, o.ptr, o.state);
   if (most > SWEEP_EVENTS) return null;
-  const out = alignUp(k.heapBase(), 16);
-  const fallback = k.sweepRun(abs, d.p2.byteOffset, m, levels, sLo, sHi, o.end, o.ptr, o.state, most, o.evK, o.evN, o.evD, o.evB, o.sK, o.sN, o.sD, o.at, out);
-  return fallback ? null : new Float64Array(buf, out, 1)[0]!;
+  const fallback = k.sweepRun(abs, d.p2.byteOffset, m, levels, sLo, sHi, o.end, o.ptr, o.state, most, o.evK, o.evN, o.evD, o.evB, o.sK, o.sN, o.sD, o.at, ws.offsets.out);
+  return fallback ? null : ws.results[0]!;
 }
