@@ -36,16 +36,8 @@ export interface IntSearchData {
   abs: Float32Array;
   p1: Float64Array;
   p2: Float64Array;
-  /** Number of distinct values in `abs`, when known (saves a pass per search). */
-  distinct?: number;
-}
-
-/** Distinct values of an ascending array. */
-export function countDistinct(a: Float32Array): number {
-  if (a.length === 0) return 0;
-  let d = 1;
-  for (let i = 1; i < a.length; i++) if (a[i] !== a[i - 1]) d++;
-  return d;
+  /** Number of distinct values in `abs` (the workspace merge counts them on the way). */
+  distinct: number;
 }
 
 /**
@@ -315,8 +307,7 @@ export function searchIntScaleDirect(
   const m = d.abs.length;
   if (m === 0 || d.abs[m - 1] === 0) return { scale: 0, error: 0 };
   const max = d.abs[m - 1]!;
-  const distinct = d.distinct ?? countDistinct(d.abs);
-  if (distinct * levels <= (opts.exactLimit ?? EXACT_BREAKPOINTS)) return sweepIntScale(d, levels, 0, 2 * max);
+  if (d.distinct * levels <= (opts.exactLimit ?? EXACT_BREAKPOINTS)) return sweepIntScale(d, levels, 0, 2 * max);
   const base = max / levels;
   const cand: number[] = [];
   const LOG_N = 24;

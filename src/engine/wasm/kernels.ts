@@ -143,10 +143,10 @@ export function extremeGather(
   capT: number,
   capB: number,
 ): { sAbove: number; sBelow: number; gT: Float32Array; gB: Float32Array } {
-  const { k, base } = withScratch(32 + 4 * CHUNK + 4 * (capT + 1) + 4 * (capB + 1));
+  const { k, base } = withScratch(32 + 4 * CHUNK + 4 * capT + 4 * capB);
   const chunk = base + 32;
   const gT = chunk + 4 * CHUNK;
-  const gB = gT + 4 * (capT + 1);
+  const gB = gT + 4 * capT;
   new Float64Array(k.memory.buffer, base, 4).fill(0);
   const into = new Float32Array(k.memory.buffer, chunk, CHUNK);
   for (let at = 0; at < v.length; at += CHUNK) {
@@ -175,11 +175,11 @@ export function assignTwoLevel(
   codes: Uint8Array,
   rule: { sgn: number; st: number; beta: number; alpha: number; t: number; ties: number },
 ): { error: number; tieIndices: Int32Array } {
-  const { k, base } = withScratch(32 + 9 * CHUNK + 4 * (rule.ties + 1));
+  const { k, base } = withScratch(32 + 9 * CHUNK + 4 * rule.ties);
   const chunk = base + 32;
   const qAt = chunk + 4 * CHUNK;
   const tiesAt = qAt + 4 * CHUNK;
-  const codesAt = tiesAt + 4 * (rule.ties + 1);
+  const codesAt = tiesAt + 4 * rule.ties;
   new Float64Array(k.memory.buffer, base, 4).fill(0);
   const into = new Float32Array(k.memory.buffer, chunk, CHUNK);
   const qOut = new Float32Array(k.memory.buffer, qAt, CHUNK);
